@@ -1,0 +1,31 @@
+# The two commands the README promises: `make run` and `make test`.
+.PHONY: install build run test lint typecheck bench clean
+
+NPM ?= npm
+
+node_modules/.package-lock.json: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.package-lock.json
+
+build: install
+	$(NPM) run build
+
+run: build
+	$(NPM) start
+
+typecheck: install
+	$(NPM) run typecheck
+
+lint: install
+	$(NPM) run lint
+
+test: install typecheck lint
+	$(NPM) test
+
+bench: build
+	$(NPM) run bench
+
+clean:
+	rm -rf dist .tap coverage

@@ -1,0 +1,64 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
+import type { Config } from './config.js'
+import { BadRequestError, JwkdError } from './errors.js'
+import authPlugin from './plugins/auth.js'
+import bootstrapPlugin from './plugins/bootstrap.js'
+import deployerPlugin from './plugins/deployer.js'
+import errorHandler from './plugins/error-handler.js'
+import jsonBody from './plugins/json-body.js'
+import keygenPlugin from './plugins/keygen.js'
+import sealerPlugin from './plugins/sealer.js'
+import servicesPlugin from './plugins/services.js'
+import storePlugin from './plugins/store.js'
+import healthRoutes from './routes/health.js'
+import jwkRoutes from './routes/jwks.js'
+import { validatorCompiler } from './schemas/validator.js'
+
+export const BODY_LIMIT = 64 * 1024
+
+export interface BuildOptions {
+  /** Fastify logger settings; defaults to pino at the configured level */
+  logger?: FastifyServerOptions['logger']
+  /** the service's notion of now (tests pin it) */
+  clock?: () => Date
+}
+
+/** Headers and bodies that could carry secrets never reach a log line. */
+export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.d', '*.k', '*.p', '*.q', '*.dp', '*.dq', '*.qi']
+
+/**
+ * The whole service as a Fastify instance, not yet listening: the factory
+ * tests use with `inject` and `server.ts` starts.
+ */
+export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel, redact: REDACTED_PATHS },
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // Errors raised before routing (a malformed URL, say) bypass the error handler.
+    frameworkErrors: (error, _request, reply) => {
+      const mapped = error instanceof JwkdError ? error : new BadRequestError(`Malformed request: ${error.message}`)
+      const untyped = reply as FastifyReply
+      untyped.code(mapped.statusCode).send(mapped.toBody())
+    }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.setValidatorCompiler(validatorCompiler)
+  await app.register(errorHandler)
+  await app.register(jsonBody)
+  await app.register(storePlugin, { dataDir: config.dataDir })
+  await app.register(sealerPlugin, { config })
+  await app.register(bootstrapPlugin, { dataDir: config.dataDir })
+  await app.register(keygenPlugin, { size: config.poolSize, maxQueue: config.poolMaxQueue })
+  await app.register(deployerPlugin, { dataDir: config.dataDir })
+  await app.register(servicesPlugin, { clock: options.clock })
+
+  await app.register(healthRoutes)
+  await app.register(async (apiops) => {
+    await apiops.register(authPlugin)
+    await apiops.register(jwkRoutes)
+  }, { prefix: '/apiops' })
+
+  return app
+}

@@ -1,0 +1,87 @@
+import { isResourceName } from '../schemas/common.js'
+import { Deployer } from '../deploy/deployer.js'
+import { NameTakenError } from '../store/errors.js'
+import type { Store } from '../store/store.js'
+import { CliError, usageError, type CliIo } from './io.js'
+
+export interface ResourceCommandContext {
+  store: Store
+  dataDir: string
+  io: CliIo
+  positionals: string[]
+  description?: string
+}
+
+function requireName (kind: string, positionals: string[]): string {
+  const name = positionals[0]
+  if (name === undefined) throw usageError(`${kind} name is required`)
+  if (!isResourceName(name)) {
+    throw new CliError(`invalid ${kind} name ${JSON.stringify(name)}: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`)
+  }
+  return name
+}
+
+/** `jwkd project …`: projects own keys, so one that still has keys is not deleted. */
+export async function projectCommand (action: string | undefined, ctx: ResourceCommandContext): Promise<void> {
+  const { store, io } = ctx
+  switch (action) {
+    case 'create': {
+      const name = requireName('project', ctx.positionals)
+      try {
+        store.projects.create(name, ctx.description ?? '')
+      } catch (err) {
+        if (err instanceof NameTakenError) throw new CliError(`project ${name} already exists`)
+        throw err
+      }
+      io.out(name)
+      return
+    }
+    case 'list':
+      for (const project of store.projects.list()) io.out(project.name)
+      return
+    case 'delete': {
+      const name = requireName('project', ctx.positionals)
+      const project = store.projects.findByName(name)
+      if (project === undefined) throw new CliError(`project ${name} does not exist`)
+      const keys = store.jwks.countByProject(project.id)
+      if (keys > 0) throw new CliError(`project ${name} still has ${keys} JWK(s); delete them first`)
+      store.projects.delete(name)
+      io.out(name)
+      return
+    }
+    default:
+      throw usageError('usage: jwkd project create NAME [--description TEXT] | list | delete NAME')
+  }
+}
+
+/** `jwkd env …`: every key lives in every environment, so creating one deploys them all to it. */
+export async function envCommand (action: string | undefined, ctx: ResourceCommandContext): Promise<void> {
+  const { store, io } = ctx
+  const deployer = new Deployer(ctx.dataDir, store)
+  switch (action) {
+    case 'create': {
+      const name = requireName('environment', ctx.positionals)
+      try {
+        store.environments.create(name, ctx.description ?? '')
+      } catch (err) {
+        if (err instanceof NameTakenError) throw new CliError(`environment ${name} already exists`)
+        throw err
+      }
+      await deployer.reconcile()
+      io.out(name)
+      return
+    }
+    case 'list':
+      for (const environment of store.environments.list()) io.out(environment.name)
+      return
+    case 'delete': {
+      const name = requireName('environment', ctx.positionals)
+      if (!store.environments.delete(name)) throw new CliError(`environment ${name} does not exist`)
+      await deployer.reconcile()
+      io.out(name)
+      return
+    }
+    default:
+      throw usageError('usage: jwkd env create NAME [--description TEXT] | list | delete NAME')
+  }
+}

@@ -1,0 +1,72 @@
+import { parseArgs } from 'node:util'
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../config.js'
+import { Store } from '../store/store.js'
+import { CliError, usageError, type CliIo } from './io.js'
+import { envCommand, projectCommand } from './resources.js'
+import { tokenCommand } from './tokens.js'
+
+export const HELP = `jwkd — self-hosted JSON Web Key service (admin CLI)
+
+Usage:
+  jwkd project create NAME [--description TEXT]      jwkd project list | delete NAME
+  jwkd env create NAME [--description TEXT]          jwkd env list | delete NAME
+  jwkd token create --name NAME --roles R1,R2 [--projects P1,P2|*] [--expires-in 90d]
+          prints the new token alone on stdout (it is shown once, stored only as a hash)
+  jwkd token list | revoke NAME
+
+Commands work on the data directory while the server runs; changes take effect without a restart.
+
+Environment:
+${CONFIG_VARIABLES.map(([name, fallback, meaning]) => `  ${name.padEnd(22)} ${meaning} (default: ${fallback})`).join('\n')}
+`
+
+/** Runs one CLI invocation; returns the exit code. Output goes through `io` so tests can read it. */
+export async function runCli (argv: string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        description: { type: 'string' },
+        name: { type: 'string' },
+        roles: { type: 'string' },
+        projects: { type: 'string' },
+        'expires-in': { type: 'string' }
+      }
+    })
+  } catch (err) {
+    io.err(`jwkd: ${(err as Error).message}`)
+    return 2
+  }
+  const [group, action, ...positionals] = parsed.positionals
+  if (parsed.values.help === true || group === undefined || group === 'help') {
+    io.out(HELP)
+    return 0
+  }
+
+  let store: Store | undefined
+  try {
+    const config = loadConfig(env)
+    store = Store.open(config.dataDir)
+    const ctx = { store, io, positionals, dataDir: config.dataDir, description: parsed.values.description }
+    switch (group) {
+      case 'project': await projectCommand(action, ctx); break
+      case 'env': await envCommand(action, ctx); break
+      case 'token': await tokenCommand(action, { store, io, positionals, options: parsed.values }); break
+      default: throw usageError(`unknown command ${JSON.stringify(group)}; see jwkd --help`)
+    }
+    return 0
+  } catch (err) {
+    if (err instanceof CliError || err instanceof ConfigError) {
+      io.err(`jwkd: ${err.message}`)
+      return err instanceof CliError ? err.exitCode : 1
+    }
+    io.err(`jwkd: unexpected error: ${(err as Error).stack ?? String(err)}`)
+    return 1
+  } finally {
+    store?.close()
+  }
+}

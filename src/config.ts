@@ -1,0 +1,63 @@
+import { availableParallelism } from 'node:os'
+import { resolve } from 'node:path'
+
+export interface Config {
+  host: string
+  port: number
+  dataDir: string
+  /** base64 of 32 bytes, from JWKD_MASTER_KEY */
+  masterKey?: string
+  /** path of a file holding the same, from JWKD_MASTER_KEY_FILE */
+  masterKeyFile?: string
+  poolSize: number
+  poolMaxQueue: number
+  logLevel: string
+}
+
+/** The variables SPEC §1 defines, with their meaning, for `--help` texts. */
+export const CONFIG_VARIABLES: ReadonlyArray<readonly [string, string, string]> = [
+  ['JWKD_HOST', '127.0.0.1', 'listen address'],
+  ['JWKD_PORT', '8080', 'listen port (0 = pick a free one; the chosen URL is logged)'],
+  ['JWKD_DATA_DIR', './data', 'SQLite database, master key file (if generated), environment snapshots'],
+  ['JWKD_MASTER_KEY', '-', 'base64 of 32 random bytes: the key-encryption key for private key material'],
+  ['JWKD_MASTER_KEY_FILE', '-', 'path to a file holding the same; if neither is set, <data>/master.key is created'],
+  ['JWKD_POOL_SIZE', 'available CPUs', 'keygen worker threads'],
+  ['JWKD_POOL_MAX_QUEUE', '64 per worker', 'queued generations before 503'],
+  ['JWKD_LOG_LEVEL', 'info', 'pino log level']
+]
+
+export class ConfigError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+function integer (env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got ${JSON.stringify(raw)}`)
+  const value = Number(raw)
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`)
+  return value
+}
+
+const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+
+export function loadConfig (env: Env = process.env): Config {
+  const poolSize = integer(env, 'JWKD_POOL_SIZE', availableParallelism(), 1, 256)
+  const logLevel = env.JWKD_LOG_LEVEL || 'info'
+  if (!LOG_LEVELS.has(logLevel)) throw new ConfigError(`JWKD_LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}`)
+  return {
+    host: env.JWKD_HOST || '127.0.0.1',
+    port: integer(env, 'JWKD_PORT', 8080, 0, 65535),
+    dataDir: resolve(env.JWKD_DATA_DIR || './data'),
+    masterKey: env.JWKD_MASTER_KEY || undefined,
+    masterKeyFile: env.JWKD_MASTER_KEY_FILE ? resolve(env.JWKD_MASTER_KEY_FILE) : undefined,
+    poolSize,
+    poolMaxQueue: integer(env, 'JWKD_POOL_MAX_QUEUE', poolSize * 64, 1, 1_000_000),
+    logLevel
+  }
+}

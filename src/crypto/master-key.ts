@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto'
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { ConfigError, type Config } from '../config.js'
+
+export type MasterKeySource = 'JWKD_MASTER_KEY' | 'JWKD_MASTER_KEY_FILE' | 'data-dir' | 'data-dir-created'
+
+export interface MasterKey {
+  key: Buffer
+  source: MasterKeySource
+  /** where the key file is, when it is a file */
+  path?: string
+}
+
+function decode (text: string, where: string): Buffer {
+  const key = Buffer.from(text.trim(), 'base64')
+  if (key.length !== 32) throw new ConfigError(`${where} must hold base64 of exactly 32 bytes (got ${key.length} bytes)`)
+  return key
+}
+
+export const masterKeyPath = (dataDir: string): string => join(dataDir, 'master.key')
+
+export const newMasterKeyText = (): string => randomBytes(32).toString('base64')
+
+function readKeyFile (path: string, where: string): Buffer {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new ConfigError(`${where}: cannot read ${path}: ${(err as Error).message}`)
+  }
+  return decode(text, where)
+}
+
+/**
+ * The key-encryption key, from the environment, a named file, or — when
+ * neither is configured — `<data>/master.key`, created on first use.
+ */
+export function loadMasterKey (config: Pick<Config, 'dataDir' | 'masterKey' | 'masterKeyFile'>, options: { create: boolean } = { create: true }): MasterKey {
+  if (config.masterKey !== undefined) return { key: decode(config.masterKey, 'JWKD_MASTER_KEY'), source: 'JWKD_MASTER_KEY' }
+  if (config.masterKeyFile !== undefined) {
+    return { key: readKeyFile(config.masterKeyFile, 'JWKD_MASTER_KEY_FILE'), source: 'JWKD_MASTER_KEY_FILE', path: config.masterKeyFile }
+  }
+  const path = masterKeyPath(config.dataDir)
+  try {
+    return { key: decode(readFileSync(path, 'utf8'), path), source: 'data-dir', path }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !options.create) throw err
+  }
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
+  const text = newMasterKeyText()
+  try {
+    // 'wx': of two processes racing to create it, one writes and the other reads.
+    writeFileSync(path, text + '\n', { mode: 0o600, flag: 'wx' })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    return { key: readKeyFile(path, path), source: 'data-dir', path }
+  }
+  return { key: decode(text, path), source: 'data-dir-created', path }
+}

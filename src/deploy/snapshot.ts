@@ -1,0 +1,55 @@
+import { join } from 'node:path'
+import type { Jwk } from '../crypto/jwk.js'
+import type { JwkRecord } from '../store/jwks.js'
+
+/**
+ * What an environment holds for one key: the public members in clear, the
+ * private ones still sealed under the master key (same blob as the database).
+ */
+export interface Snapshot {
+  format: 1
+  id: string
+  projectId: string
+  project: string
+  name: string
+  description: string
+  type: string
+  kid: string | null
+  keyUseType: string
+  algorithm: string | null
+  thumbprint: string
+  notBeforeTime: string
+  expirationTime: string
+  revision: number
+  jwk: Jwk
+  sealedPrivate: string | null
+}
+
+export const environmentsDir = (dataDir: string): string => join(dataDir, 'environments')
+
+export const environmentDir = (dataDir: string, environment: string): string => join(environmentsDir(dataDir), environment)
+
+/** Named by the key's id, never its name: a JWK name is free text and must not reach a path. */
+export const snapshotPath = (dataDir: string, environment: string, project: string, jwkId: string): string =>
+  join(environmentDir(dataDir, environment), 'projects', project, 'jwks', `${jwkId}.json`)
+
+export function toSnapshot (record: JwkRecord, projectName: string): Snapshot {
+  return {
+    format: 1,
+    id: record.id,
+    projectId: record.projectId,
+    project: projectName,
+    name: record.name,
+    description: record.description,
+    type: record.type,
+    kid: record.kid,
+    keyUseType: record.keyUse,
+    algorithm: record.algorithm,
+    thumbprint: record.thumbprint,
+    notBeforeTime: record.notBefore,
+    expirationTime: record.expiresAt,
+    revision: record.revision,
+    jwk: record.publicJwk,
+    sealedPrivate: record.sealedPrivate
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Every error a client can see is a JwkdError: an HTTP status, a stable
+ * Apinizer `error` code and a human `error_description`. Anything else that
+ * escapes to the error handler is a bug and is answered as a generic 500.
+ */
+export class JwkdError extends Error {
+  readonly statusCode: number
+  readonly error: string
+  readonly headers: Readonly<Record<string, string>>
+
+  constructor (statusCode: number, error: string, description: string, headers: Record<string, string> = {}) {
+    super(description)
+    this.name = new.target.name
+    this.statusCode = statusCode
+    this.error = error
+    this.headers = headers
+  }
+
+  toBody (): { error: string, error_description: string } {
+    return { error: this.error, error_description: this.message }
+  }
+}
+
+export class BadRequestError extends JwkdError {
+  constructor (description: string) {
+    super(400, 'bad_request', description)
+  }
+}
+
+export class UnauthorizedError extends JwkdError {
+  constructor () {
+    // One answer for every kind of bad token: never tell which check failed.
+    super(401, 'unauthorized_client', 'Invalid token', { 'www-authenticate': 'Bearer' })
+  }
+}
+
+export class ForbiddenError extends JwkdError {
+  constructor () {
+    super(403, 'forbidden', 'You do not have permission to perform this action')
+  }
+}
+
+export class NotFoundError extends JwkdError {
+  constructor (description: string) {
+    super(404, 'not_found', description)
+  }
+}
+
+export class PayloadTooLargeError extends JwkdError {
+  constructor (limit: number) {
+    super(413, 'payload_too_large', `Request body is larger than ${limit} bytes`)
+  }
+}
+
+export class UnsupportedMediaTypeError extends JwkdError {
+  constructor (contentType: string | undefined) {
+    super(415, 'unsupported_media_type',
+      `Content-Type ${contentType === undefined ? '(none)' : JSON.stringify(contentType.slice(0, 100))} is not supported; send application/json`)
+  }
+}
+
+export class ServiceUnavailableError extends JwkdError {
+  constructor (description: string, retryAfterSeconds: number) {
+    super(503, 'service_unavailable', description, { 'retry-after': String(retryAfterSeconds) })
+  }
+}
+
+export class ServerError extends JwkdError {
+  constructor () {
+    super(500, 'server_error', 'An unexpected error occurred; it has been logged')
+  }
+}
+
+/** Thrown when the request's client went away; there is nobody to answer. */
+export class ClientGoneError extends Error {
+  constructor () {
+    super('client disconnected before its key was generated')
+    this.name = 'ClientGoneError'
+  }
+}
+
+export const projectNotFound = (projectName: string): NotFoundError =>
+  new NotFoundError(`Project (${projectName}) is not found or user does not have privilege to access it!`)
+
+export const jwkNotFound = (name: string): NotFoundError =>
+  new NotFoundError(`JWK (name: ${name}) is not found!`)

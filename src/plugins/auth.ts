@@ -1,0 +1,45 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Role } from '../auth/roles.js'
+import { authenticate, canAccessProject } from '../auth/tokens.js'
+import { ForbiddenError, UnauthorizedError, projectNotFound } from '../errors.js'
+import type { NamedResource } from '../store/named-resources.js'
+import type { TokenRecord } from '../store/tokens.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** roles the token must hold, all of them */
+    roles?: readonly Role[]
+  }
+  interface FastifyRequest {
+    token: TokenRecord
+    /** the `:projectName` of the path, resolved and within the token's scope */
+    project: NamedResource
+  }
+}
+
+/**
+ * Bearer auth for the scope it is registered in, in the order SPEC §2 gives:
+ * 401 for any bad token, 403 for a missing role, then 404 for a project that
+ * does not exist or is outside the token's scope (one answer for both).
+ * Runs before the body is read, so nobody unauthenticated gets it parsed.
+ */
+async function authPlugin (app: FastifyInstance): Promise<void> {
+  app.decorateRequest('token', null as unknown as TokenRecord)
+  app.decorateRequest('project', null as unknown as NamedResource)
+
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const token = authenticate(app.store, request.headers.authorization)
+    if (token === undefined) throw new UnauthorizedError()
+    request.token = token
+    const required = request.routeOptions.config.roles ?? []
+    if (!required.every(role => token.roles.includes(role))) throw new ForbiddenError()
+    const projectName = (request.params as { projectName?: string }).projectName
+    if (projectName === undefined) return
+    const project = canAccessProject(token, projectName) ? app.store.projects.findByName(projectName) : undefined
+    if (project === undefined) throw projectNotFound(projectName)
+    request.project = project
+  })
+}
+
+export default fp(authPlugin, { name: 'auth', dependencies: ['store'] })

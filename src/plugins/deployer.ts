@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { Deployer } from '../deploy/deployer.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deployer: Deployer
+  }
+}
+
+async function deployerPlugin (app: FastifyInstance, options: { dataDir: string }): Promise<void> {
+  const deployer = new Deployer(options.dataDir, app.store)
+  app.decorate('deployer', deployer)
+  // A crash between a commit and its deploy leaves a key without snapshots: finish the job before serving.
+  app.addHook('onReady', async () => {
+    const report = await deployer.reconcile()
+    if (report.written > 0 || report.removed > 0) app.log.info(report, 'environments reconciled with the database')
+  })
+}
+
+export default fp(deployerPlugin, { name: 'deployer', dependencies: ['store'] })

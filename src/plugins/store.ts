@@ -1,0 +1,17 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { Store } from '../store/store.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    store: Store
+  }
+}
+
+async function storePlugin (app: FastifyInstance, options: { dataDir: string }): Promise<void> {
+  const store = Store.open(options.dataDir)
+  app.decorate('store', store)
+  app.addHook('onClose', async () => store.close())
+}
+
+export default fp(storePlugin, { name: 'store' })

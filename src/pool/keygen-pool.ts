@@ -1,0 +1,59 @@
+import { Piscina } from 'piscina'
+import type { GeneratedKey, KeygenTask } from '../crypto/keygen-task.js'
+import { ClientGoneError, ServiceUnavailableError } from '../errors.js'
+
+// Tests run the .ts sources, production the compiled dist/: the worker sits
+// beside src/ in both layouts (rootDir "."), with the same extension as this file.
+const WORKER_FILE = new URL(`../../workers/keygen${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href
+
+export interface KeygenPoolOptions {
+  size: number
+  maxQueue: number
+}
+
+/**
+ * The only way key material gets made: a bounded piscina pool, so the event
+ * loop never runs a key generation and a flood of requests is refused (503)
+ * instead of queued without limit.
+ */
+export class KeygenPool {
+  readonly #pool: Piscina<KeygenTask, GeneratedKey>
+
+  constructor (options: KeygenPoolOptions) {
+    this.#pool = new Piscina<KeygenTask, GeneratedKey>({
+      filename: WORKER_FILE,
+      minThreads: options.size,
+      maxThreads: options.size,
+      maxQueue: options.maxQueue
+    })
+  }
+
+  get size (): number {
+    return this.#pool.threads.length
+  }
+
+  get queueSize (): number {
+    return this.#pool.queueSize
+  }
+
+  get utilization (): number {
+    return this.#pool.utilization
+  }
+
+  async generate (task: KeygenTask, signal?: AbortSignal): Promise<GeneratedKey> {
+    try {
+      return await this.#pool.run(task, { signal: signal ?? null })
+    } catch (err) {
+      if ((err as Error).message === 'Task queue is at limit') throw busy()
+      if (signal?.aborted === true) throw new ClientGoneError()
+      throw err
+    }
+  }
+
+  async close (): Promise<void> {
+    await this.#pool.close({ force: true })
+  }
+}
+
+const busy = (): ServiceUnavailableError =>
+  new ServiceUnavailableError('The key generation queue is full; retry shortly', 1)

@@ -1,0 +1,66 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+/**
+ * Schema keywords jwkd adds for its own error messages (OpenAPI allows `x-`):
+ * - `x-empty-message`: the exact message when the value is missing, empty or blank;
+ * - `x-expected`: how to describe a valid value when the schema alone says it badly.
+ */
+export const NO_CONTROL_CHARS = '^[^\\u0000-\\u001F\\u007F]*$'
+const NOT_BLANK_NO_CONTROL_CHARS = '^(?=[^\\u0000-\\u001F\\u007F]*\\S)[^\\u0000-\\u001F\\u007F]*$'
+
+/** Project and environment names may appear in paths: SPEC §2. */
+export const RESOURCE_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'
+export const isResourceName = (name: string): boolean => new RegExp(RESOURCE_NAME_PATTERN).test(name)
+
+export const JwkName = Type.String({
+  maxLength: 255,
+  pattern: NOT_BLANK_NO_CONTROL_CHARS,
+  'x-empty-message': 'JWK name can not be empty!',
+  'x-expected': 'printable text of 1 to 255 characters',
+  examples: ['generated-rsa-jwk']
+})
+
+export const Description = Type.String({
+  maxLength: 1024,
+  'x-expected': 'text of at most 1024 characters'
+})
+
+export const Kid = Type.String({
+  minLength: 1,
+  maxLength: 255,
+  pattern: NOT_BLANK_NO_CONTROL_CHARS,
+  'x-expected': 'printable text of 1 to 255 characters'
+})
+
+export const ErrorBody = Type.Object({
+  error: Type.String({ examples: ['bad_request'] }),
+  error_description: Type.String({ examples: ['JWK name can not be empty!'] })
+}, { $id: 'ErrorBody', additionalProperties: false })
+
+export const ProjectParams = Type.Object({
+  projectName: Type.String({ maxLength: 1024 })
+})
+
+export const JwkParams = Type.Object({
+  projectName: Type.String({ maxLength: 1024 }),
+  name: Type.String({ maxLength: 1024 })
+})
+export type JwkParams = Static<typeof JwkParams>
+
+export const EnvironmentResult = Type.Object({
+  environmentName: Type.String(),
+  success: Type.Boolean(),
+  message: Type.String()
+})
+
+export const DeploymentResult = Type.Object({
+  success: Type.Boolean(),
+  message: Type.String(),
+  environmentResults: Type.Array(EnvironmentResult)
+})
+export type DeploymentResult = Static<typeof DeploymentResult>
+
+export const DeploymentResponse = Type.Object({
+  success: Type.Boolean(),
+  deploymentResult: DeploymentResult
+})

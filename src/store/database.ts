@@ -1,0 +1,40 @@
+import Database from 'better-sqlite3'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { MIGRATIONS } from './migrations.js'
+
+export type Db = Database.Database
+
+export const databasePath = (dataDir: string): string => join(dataDir, 'jwkd.db')
+
+/**
+ * Opens (creating if needed) the data directory's database: WAL so the CLI can
+ * write while the server reads, synchronous=FULL so a commit is on disk before
+ * anyone is told it happened, and every pending migration applied.
+ */
+export function openDatabase (dataDir: string): Db {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  const db = new Database(databasePath(dataDir))
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = FULL')
+  db.pragma('foreign_keys = ON')
+  db.pragma('busy_timeout = 5000')
+  migrate(db)
+  return db
+}
+
+export function migrate (db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number
+  if (current > MIGRATIONS.length) {
+    throw new Error(`the database schema is version ${current}, newer than this jwkd (${MIGRATIONS.length}); upgrade jwkd`)
+  }
+  // IMMEDIATE: two processes starting at once must not both migrate.
+  const apply = db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number
+    for (let next = version; next < MIGRATIONS.length; next++) {
+      db.exec(MIGRATIONS[next] as string)
+      db.pragma(`user_version = ${next + 1}`)
+    }
+  })
+  if (current < MIGRATIONS.length) apply.immediate()
+}

@@ -1,0 +1,175 @@
+import type { Jwk, KeyType, KeyUse } from '../crypto/jwk.js'
+import { orderJwk } from '../crypto/jwk.js'
+import type { Db } from './database.js'
+import { KidTakenError, NameTakenError, isUniqueViolation } from './errors.js'
+
+export type SourceType = 'GENERATE' | 'COPY_PASTE' | 'URL'
+
+export interface JwkRecord {
+  id: string
+  projectId: string
+  name: string
+  description: string
+  sourceType: SourceType
+  sourceId: string | null
+  sourceUrl: string | null
+  type: KeyType
+  kid: string | null
+  keyUse: KeyUse
+  algorithm: string | null
+  parameters: Record<string, string | number>
+  /** every member but the private ones, kid included */
+  publicJwk: Jwk
+  sealedPrivate: string | null
+  thumbprint: string
+  notBefore: string
+  expiresAt: string
+  createdAt: string
+  updatedAt: string
+  revision: number
+}
+
+/** How the new key's kid is settled inside the insert transaction. */
+export type KidAssignment =
+  | { kind: 'none' }
+  | { kind: 'exact', kid: string }
+  /** TIMESTAMP / ISO_DATE kids: `base`, else the first free `base-2`, `base-3`, … */
+  | { kind: 'first-free', base: string }
+
+export type NewJwk = Omit<JwkRecord, 'kid' | 'revision' | 'updatedAt'>
+
+interface Row {
+  id: string,
+  project_id: string,
+  name: string,
+  description: string,
+  source_type: string,
+  source_id: string | null,
+  source_url: string | null,
+  type: string,
+  kid: string | null,
+  key_use: string,
+  algorithm: string | null,
+  parameters: string,
+  public_jwk: string,
+  sealed_private: string | null,
+  thumbprint: string,
+  not_before: string,
+  expires_at: string,
+  created_at: string,
+  updated_at: string,
+  revision: number
+}
+
+const toRecord = (row: Row): JwkRecord => ({
+  id: row.id,
+  projectId: row.project_id,
+  name: row.name,
+  description: row.description,
+  sourceType: row.source_type as SourceType,
+  sourceId: row.source_id,
+  sourceUrl: row.source_url,
+  type: row.type as KeyType,
+  kid: row.kid,
+  keyUse: row.key_use as KeyUse,
+  algorithm: row.algorithm,
+  parameters: JSON.parse(row.parameters) as Record<string, string | number>,
+  publicJwk: JSON.parse(row.public_jwk) as Jwk,
+  sealedPrivate: row.sealed_private,
+  thumbprint: row.thumbprint,
+  notBefore: row.not_before,
+  expiresAt: row.expires_at,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  revision: row.revision
+})
+
+export class JwkRepository {
+  readonly #db: Db
+
+  constructor (db: Db) {
+    this.#db = db
+  }
+
+  nameHolder (projectId: string, name: string): boolean {
+    return this.#db.prepare('SELECT 1 FROM jwks WHERE project_id = ? AND name = ?').get(projectId, name) !== undefined
+  }
+
+  /** The name of the key in the project holding this kid, if any. */
+  kidHolder (projectId: string, kid: string): string | undefined {
+    return (this.#db.prepare('SELECT name FROM jwks WHERE project_id = ? AND kid = ?').get(projectId, kid) as { name: string } | undefined)?.name
+  }
+
+  #firstFreeKid (projectId: string, base: string): string {
+    const taken = new Set((this.#db.prepare('SELECT kid FROM jwks WHERE project_id = ? AND (kid = ? OR substr(kid, 1, ?) = ?)')
+      .pluck().all(projectId, base, base.length + 1, base + '-') as string[]))
+    if (!taken.has(base)) return base
+    let suffix = 2
+    while (taken.has(`${base}-${suffix}`)) suffix++
+    return `${base}-${suffix}`
+  }
+
+  #settleKid (projectId: string, assignment: KidAssignment): string | null {
+    switch (assignment.kind) {
+      case 'none': return null
+      case 'first-free': return this.#firstFreeKid(projectId, assignment.base)
+      case 'exact': {
+        const holder = this.kidHolder(projectId, assignment.kid)
+        if (holder !== undefined) throw new KidTakenError(assignment.kid, holder)
+        return assignment.kid
+      }
+    }
+  }
+
+  /**
+   * Inserts a key, settling its kid in the same IMMEDIATE transaction, so two
+   * concurrent requests can never end up with one name or one kid.
+   */
+  insert (jwk: NewJwk, kidAssignment: KidAssignment): JwkRecord {
+    let kid: string | null = null
+    const insert = this.#db.transaction((): JwkRecord => {
+      if (this.nameHolder(jwk.projectId, jwk.name)) throw new NameTakenError('JWK', jwk.name)
+      kid = this.#settleKid(jwk.projectId, kidAssignment)
+      const publicJwk = orderJwk(kid === null ? jwk.publicJwk : { ...jwk.publicJwk, kid })
+      const record: JwkRecord = { ...jwk, kid, publicJwk, updatedAt: jwk.createdAt, revision: 1 }
+      this.#db.prepare(`INSERT INTO jwks (id, project_id, name, description, source_type, source_id, source_url, type, kid,
+          key_use, algorithm, parameters, public_jwk, sealed_private, thumbprint, not_before, expires_at, created_at, updated_at, revision)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        record.id, record.projectId, record.name, record.description, record.sourceType, record.sourceId, record.sourceUrl,
+        record.type, record.kid, record.keyUse, record.algorithm, JSON.stringify(record.parameters), JSON.stringify(record.publicJwk),
+        record.sealedPrivate, record.thumbprint, record.notBefore, record.expiresAt, record.createdAt, record.updatedAt, record.revision)
+      return record
+    })
+    try {
+      return insert.immediate()
+    } catch (err) {
+      // The checks above run first; this only catches a writer in another process.
+      if (isUniqueViolation(err)) {
+        throw String((err as Error).message).includes('.kid')
+          ? new KidTakenError(kid ?? '', 'another key')
+          : new NameTakenError('JWK', jwk.name)
+      }
+      throw err
+    }
+  }
+
+  findByName (projectId: string, name: string): JwkRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM jwks WHERE project_id = ? AND name = ?').get(projectId, name) as Row | undefined
+    return row === undefined ? undefined : toRecord(row)
+  }
+
+  /** A project's keys by name, without their sealed private members. */
+  listByProject (projectId: string): JwkRecord[] {
+    return (this.#db.prepare('SELECT *, NULL AS sealed_private FROM jwks WHERE project_id = ? ORDER BY name').all(projectId) as Row[]).map(toRecord)
+  }
+
+  countByProject (projectId: string): number {
+    return this.#db.prepare('SELECT count(*) FROM jwks WHERE project_id = ?').pluck().get(projectId) as number
+  }
+
+  /** Every key with its project's name, for deploying to a new environment and for reconciling. */
+  listAll (): Array<JwkRecord & { projectName: string }> {
+    return (this.#db.prepare('SELECT jwks.*, projects.name AS project_name FROM jwks JOIN projects ON projects.id = jwks.project_id').all() as Array<Row & { project_name: string }>)
+      .map(row => ({ ...toRecord(row), projectName: row.project_name }))
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Schema migrations, applied in order on open; `PRAGMA user_version` records
+ * how many have run. Append only: a shipped migration is never edited.
+ * Kept as code rather than .sql files so every build carries them.
+ */
+export const MIGRATIONS: readonly string[] = [
+  /* 1: the initial schema */ `
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE projects (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE environments (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE tokens (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    hash        TEXT NOT NULL UNIQUE,   -- SHA-256 of the token, hex; the token itself is never stored
+    roles       TEXT NOT NULL,          -- JSON array
+    projects    TEXT NOT NULL,          -- JSON array, ["*"] for all
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT,
+    revoked_at  TEXT
+  ) STRICT;
+
+  CREATE TABLE jwks (
+    id            TEXT PRIMARY KEY,     -- immutable; bound into the sealed blob's additional data
+    project_id    TEXT NOT NULL REFERENCES projects(id),
+    name          TEXT NOT NULL,
+    description   TEXT NOT NULL DEFAULT '',
+    source_type   TEXT NOT NULL,
+    source_id     TEXT,
+    source_url    TEXT,
+    type          TEXT NOT NULL,        -- RSA, EC, OCT, OKP
+    kid           TEXT,
+    key_use       TEXT NOT NULL,        -- SIGNATURE, ENCRYPTION
+    algorithm     TEXT,
+    parameters    TEXT NOT NULL,        -- JSON: size or curve and type-specific settings
+    public_jwk    TEXT NOT NULL,        -- JSON: every member but the private ones
+    sealed_private TEXT,                -- AES-256-GCM blob of the private members
+    thumbprint    TEXT NOT NULL,
+    not_before    TEXT NOT NULL,
+    expires_at    TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    revision      INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (project_id, name)
+  ) STRICT;
+  CREATE UNIQUE INDEX jwks_project_kid ON jwks (project_id, kid) WHERE kid IS NOT NULL;
+
+  CREATE TABLE audit_log (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    at         TEXT NOT NULL,
+    actor      TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    project    TEXT,
+    jwk_name   TEXT,
+    kid        TEXT,
+    outcome    TEXT NOT NULL,
+    request_id TEXT
+  ) STRICT;
+  CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  `
+]

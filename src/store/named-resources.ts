@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto'
+import type { Db } from './database.js'
+import { NameTakenError, isUniqueViolation } from './errors.js'
+
+export interface NamedResource {
+  id: string
+  name: string
+  description: string
+  createdAt: string
+}
+
+interface Row { id: string, name: string, description: string, created_at: string }
+
+const toResource = (row: Row): NamedResource =>
+  ({ id: row.id, name: row.name, description: row.description, createdAt: row.created_at })
+
+/** Projects and environments: the same shape, the same operations, another table. */
+export class NamedResourceRepository {
+  readonly #db: Db
+  readonly #entity: string
+  readonly #table: 'projects' | 'environments'
+
+  constructor (db: Db, table: 'projects' | 'environments', entity: string) {
+    this.#db = db
+    this.#table = table
+    this.#entity = entity
+  }
+
+  create (name: string, description = ''): NamedResource {
+    const resource = { id: randomUUID(), name, description, createdAt: new Date().toISOString() }
+    try {
+      this.#db.prepare(`INSERT INTO ${this.#table} (id, name, description, created_at) VALUES (?, ?, ?, ?)`)
+        .run(resource.id, name, description, resource.createdAt)
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new NameTakenError(this.#entity, name)
+      throw err
+    }
+    return resource
+  }
+
+  findByName (name: string): NamedResource | undefined {
+    const row = this.#db.prepare(`SELECT * FROM ${this.#table} WHERE name = ?`).get(name) as Row | undefined
+    return row === undefined ? undefined : toResource(row)
+  }
+
+  list (): NamedResource[] {
+    return (this.#db.prepare(`SELECT * FROM ${this.#table} ORDER BY name`).all() as Row[]).map(toResource)
+  }
+
+  /** @returns whether a row was deleted */
+  delete (name: string): boolean {
+    return this.#db.prepare(`DELETE FROM ${this.#table} WHERE name = ?`).run(name).changes > 0
+  }
+}

@@ -1,0 +1,35 @@
+import { AuditLog } from './audit.js'
+import { openDatabase, type Db } from './database.js'
+import { JwkRepository } from './jwks.js'
+import { MetaRepository } from './meta.js'
+import { NamedResourceRepository } from './named-resources.js'
+import { TokenRepository } from './tokens.js'
+
+/** One data directory's database and its repositories. */
+export class Store {
+  readonly db: Db
+  readonly projects: NamedResourceRepository
+  readonly environments: NamedResourceRepository
+  readonly tokens: TokenRepository
+  readonly jwks: JwkRepository
+  readonly audit: AuditLog
+  readonly meta: MetaRepository
+
+  constructor (db: Db) {
+    this.db = db
+    this.projects = new NamedResourceRepository(db, 'projects', 'project')
+    this.environments = new NamedResourceRepository(db, 'environments', 'environment')
+    this.tokens = new TokenRepository(db)
+    this.jwks = new JwkRepository(db)
+    this.audit = new AuditLog(db)
+    this.meta = new MetaRepository(db)
+  }
+
+  static open (dataDir: string): Store {
+    return new Store(openDatabase(dataDir))
+  }
+
+  close (): void {
+    if (this.db.open) this.db.close()
+  }
+}

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto'
+import type { Db } from './database.js'
+import { NameTakenError, isUniqueViolation } from './errors.js'
+
+export interface TokenRecord {
+  id: string
+  name: string
+  hash: string
+  roles: string[]
+  /** project names, or ['*'] for every project */
+  projects: string[]
+  createdAt: string
+  expiresAt: string | null
+  revokedAt: string | null
+}
+
+interface Row {
+  id: string,
+  name: string,
+  hash: string,
+  roles: string,
+  projects: string,
+  created_at: string,
+  expires_at: string | null,
+  revoked_at: string | null
+}
+
+const toRecord = (row: Row): TokenRecord => ({
+  id: row.id,
+  name: row.name,
+  hash: row.hash,
+  roles: JSON.parse(row.roles) as string[],
+  projects: JSON.parse(row.projects) as string[],
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+  revokedAt: row.revoked_at
+})
+
+export interface NewToken {
+  name: string
+  hash: string
+  roles: string[]
+  projects: string[]
+  expiresAt: string | null
+}
+
+export class TokenRepository {
+  readonly #db: Db
+
+  constructor (db: Db) {
+    this.#db = db
+  }
+
+  insert (token: NewToken): TokenRecord {
+    const record: TokenRecord = { id: randomUUID(), ...token, createdAt: new Date().toISOString(), revokedAt: null }
+    try {
+      this.#db.prepare('INSERT INTO tokens (id, name, hash, roles, projects, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(record.id, record.name, record.hash, JSON.stringify(record.roles), JSON.stringify(record.projects), record.createdAt, record.expiresAt)
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new NameTakenError('token', token.name)
+      throw err
+    }
+    return record
+  }
+
+  findByHash (hash: string): TokenRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM tokens WHERE hash = ?').get(hash) as Row | undefined
+    return row === undefined ? undefined : toRecord(row)
+  }
+
+  list (): TokenRecord[] {
+    return (this.#db.prepare('SELECT * FROM tokens ORDER BY name').all() as Row[]).map(toRecord)
+  }
+
+  /** @returns whether a live token of that name was revoked */
+  revoke (name: string): boolean {
+    return this.#db.prepare('UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL')
+      .run(new Date().toISOString(), name).changes > 0
+  }
+}
