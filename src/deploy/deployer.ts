@@ -9,6 +9,7 @@ import { environmentDir, environmentsDir, snapshotPath, toSnapshot, type Snapsho
 export interface ReconcileReport {
   written: number
   removed: number
+  failed: Array<{ environment: string, reason: string }>
 }
 
 type EnvironmentOutcome = { environmentName: string, success: boolean, message: string }
@@ -83,41 +84,47 @@ export class Deployer {
   /**
    * Makes the environments match the database: writes missing or outdated
    * snapshots (a crash between commit and deploy), removes snapshots of keys
-   * that are gone, leftover temp files, and directories of deleted environments.
+   * that are gone, leftover temp files, and directories of deleted
+   * environments. An environment that cannot be repaired is reported, not
+   * fatal: the others are still served, and the next reconcile tries again.
    */
   async reconcile (): Promise<ReconcileReport> {
-    const report: ReconcileReport = { written: 0, removed: 0 }
-    const environments = new Set(this.#store.environments.list().map(environment => environment.name))
+    const report: ReconcileReport = { written: 0, removed: 0, failed: [] }
+    const environments = this.#store.environments.list().map(environment => environment.name)
     const records = this.#store.jwks.listAll()
-    const expected = new Map<string, JwkRecord & { projectName: string }>()
-    for (const environment of environments) {
-      for (const record of records) expected.set(snapshotPath(this.#dataDir, environment, record.projectName, record.id), record)
-    }
-
     for (const entry of await listDir(environmentsDir(this.#dataDir))) {
-      if (!environments.has(entry)) {
+      if (!environments.includes(entry)) {
         await rm(join(environmentsDir(this.#dataDir), entry), { recursive: true, force: true })
         report.removed++
-        continue
       }
-      const projectsDir = join(environmentDir(this.#dataDir, entry), 'projects')
-      for (const project of await listDir(projectsDir)) {
-        const jwksDir = join(projectsDir, project, 'jwks')
-        for (const file of await listDir(jwksDir)) {
-          const path = join(jwksDir, file)
-          if (file.includes(TEMP_MARKER) || !expected.has(path)) {
-            await removeFileDurably(path)
-            report.removed++
-          }
+    }
+    for (const environment of environments) {
+      try {
+        await this.#reconcileEnvironment(environment, records, report)
+      } catch (err) {
+        report.failed.push({ environment, reason: (err as Error).message })
+      }
+    }
+    return report
+  }
+
+  async #reconcileEnvironment (environment: string, records: Array<JwkRecord & { projectName: string }>, report: ReconcileReport): Promise<void> {
+    const expected = new Map(records.map(record => [snapshotPath(this.#dataDir, environment, record.projectName, record.id), record]))
+    const projectsDir = join(environmentDir(this.#dataDir, environment), 'projects')
+    for (const project of await listDir(projectsDir)) {
+      const jwksDir = join(projectsDir, project, 'jwks')
+      for (const file of await listDir(jwksDir)) {
+        const path = join(jwksDir, file)
+        if (file.includes(TEMP_MARKER) || !expected.has(path)) {
+          await removeFileDurably(path)
+          report.removed++
         }
       }
     }
-
     for (const [path, record] of expected) {
       if (await this.#isCurrent(path, record)) continue
       await writeFileAtomic(path, JSON.stringify(toSnapshot(record, record.projectName)))
       report.written++
     }
-    return report
   }
 }

@@ -15,6 +15,7 @@ async function deployerPlugin (app: FastifyInstance, options: { dataDir: string 
   app.addHook('onReady', async () => {
     const report = await deployer.reconcile()
     if (report.written > 0 || report.removed > 0) app.log.info(report, 'environments reconciled with the database')
+    for (const { environment, reason } of report.failed) app.log.error({ environment, reason }, 'environment could not be reconciled; its snapshots may be stale')
   })
 }
 

@@ -18,8 +18,10 @@ export interface KeygenPoolOptions {
  */
 export class KeygenPool {
   readonly #pool: Piscina<KeygenTask, GeneratedKey>
+  readonly #maxQueue: number
 
   constructor (options: KeygenPoolOptions) {
+    this.#maxQueue = options.maxQueue
     this.#pool = new Piscina<KeygenTask, GeneratedKey>({
       filename: WORKER_FILE,
       minThreads: options.size,
@@ -41,6 +43,9 @@ export class KeygenPool {
   }
 
   async generate (task: KeygenTask, signal?: AbortSignal): Promise<GeneratedKey> {
+    // piscina's own maxQueue does not count tasks that carry an AbortSignal
+    // (they wait in a separate, unbounded queue), so the bound is kept here.
+    if (this.#pool.queueSize >= this.#maxQueue) throw busy()
     try {
       return await this.#pool.run(task, { signal: signal ?? null })
     } catch (err) {

@@ -82,7 +82,7 @@ for (const [project, examples] of [['MyProject', curlExamples], ['DocBodies', fu
       t.same(await response.json(), SUCCESS_BODY(['production', 'staging']), `${body.name}: exact body, both environments`)
       t.equal(response.headers.get('location'), `/apiops/projects/${project}/jwks/${body.name}/`, `${body.name}: Location`)
       const read = await fetch(`${server.url}${response.headers.get('location')}`, { headers })
-      const item = (await read.json()).resultList[0]
+      const item = ((await read.json()) as { resultList: Array<Record<string, any>> }).resultList[0]!
       t.equal(item.kid, body.kid, `${body.name}: the documented kid`)
       t.equal(item[body.type.toLowerCase()].kid, body.kid)
     }

@@ -1,0 +1,52 @@
+import { request } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import t from 'tap'
+import { buildTestApp, generateUrl } from '../helpers/app.js'
+
+/** SPEC §6: a bounded queue answers 503 with Retry-After; a client that leaves while queued is cancelled. */
+
+const rsa4096 = (name: string): object => ({ name, type: 'RSA', rsa: { keySize: 4096 } })
+
+t.test('a full queue answers 503 with Retry-After, and cheap requests still answer', async t => {
+  const { app, auth } = await buildTestApp(t, { env: { JWKD_POOL_SIZE: '1', JWKD_POOL_MAX_QUEUE: '1' } })
+  const inFlight = [0, 1, 2, 3, 4].map(index => app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: rsa4096(`big-${index}`) }))
+  const list = await app.inject({ method: 'GET', url: '/apiops/projects/MyProject/jwks/', headers: auth })
+  t.equal(list.statusCode, 200, 'list answers while the pool is saturated')
+  const responses = await Promise.all(inFlight)
+  const refused = responses.filter(response => response.statusCode === 503)
+  t.equal(responses.filter(response => response.statusCode === 200).length, 2, 'one running, one queued')
+  t.equal(refused.length, 3, 'the rest refused')
+  for (const response of refused) {
+    t.equal(response.headers['retry-after'], '1')
+    t.same(response.json(), { error: 'service_unavailable', error_description: 'The key generation queue is full; retry shortly' })
+  }
+  t.equal(app.store.jwks.listByProject(app.store.projects.findByName('MyProject')!.id).length, 2, 'refused requests stored nothing')
+})
+
+t.test('a client that disconnects while queued gets no key generated or stored', async t => {
+  const { app, auth } = await buildTestApp(t, { env: { JWKD_POOL_SIZE: '1' } })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = app.server.address() as AddressInfo
+  const post = (body: object): ReturnType<typeof request> => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: generateUrl(), headers: { ...auth, 'content-type': 'application/json' } })
+    req.on('error', () => {})
+    req.end(JSON.stringify(body))
+    return req
+  }
+  const answered = (name: string): Promise<number> => new Promise(resolve =>
+    post(rsa4096(name)).on('response', response => { response.resume(); resolve(response.statusCode ?? 0) }))
+  // Two RSA-4096 keys keep the only worker busy for well over the test's
+  // 150 ms; the third request waits behind them, and its client gives up.
+  const busy = [answered('occupant-1'), answered('occupant-2')]
+  await new Promise(resolve => setTimeout(resolve, 50))
+  const leaver = post(rsa4096('left-while-queued'))
+  await new Promise(resolve => setTimeout(resolve, 100))
+  t.ok(app.keygen.queueSize >= 1, 'the third request is queued')
+  const queuedBefore = app.keygen.queueSize
+  leaver.destroy()
+  await new Promise(resolve => setTimeout(resolve, 100))
+  t.equal(app.keygen.queueSize, queuedBefore - 1, 'its task left the queue')
+  t.same(await Promise.all(busy), [200, 200])
+  const names = app.store.jwks.listByProject(app.store.projects.findByName('MyProject')!.id).map(record => record.name)
+  t.same(names, ['occupant-1', 'occupant-2'], 'nothing stored for the client that left')
+})

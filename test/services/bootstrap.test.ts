@@ -1,0 +1,35 @@
+import { readFileSync, statSync } from 'node:fs'
+import { Writable } from 'node:stream'
+import t from 'tap'
+import { adminTokenPath } from '../../src/services/bootstrap.js'
+import { masterKeyPath } from '../../src/crypto/master-key.js'
+import { buildTestApp } from '../helpers/app.js'
+
+/** SPEC §1 first start: schema, `production`, an admin token in a 0600 file whose path — not value — is logged. */
+t.test('first start on an empty data directory', async t => {
+  const lines: string[] = []
+  const stream = new Writable({ write (chunk, _encoding, done) { lines.push(chunk.toString()); done() } })
+  const { app, dataDir, token } = await buildTestApp(t, { logger: { level: 'info', stream } })
+  t.same(app.store.environments.list().map(environment => environment.name), ['production'])
+  const admin = app.store.tokens.list()
+  t.equal(admin.length, 1)
+  t.same(admin[0]!.roles, ['ROLE_API_SECURITY', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'], 'all roles')
+  t.same(admin[0]!.projects, ['*'], 'all projects')
+  t.equal(statSync(adminTokenPath(dataDir)).mode & 0o777, 0o600, 'token file is owner-only')
+  t.equal(statSync(masterKeyPath(dataDir)).mode & 0o777, 0o600, 'generated master key is owner-only')
+  const log = lines.join('')
+  t.match(log, adminTokenPath(dataDir), 'the path is logged')
+  t.notOk(log.includes(token), 'the token is not')
+  t.notOk(log.includes(readFileSync(masterKeyPath(dataDir), 'utf8').trim()), 'nor the master key')
+  t.match(log, /key and data share a disk/, 'the shared-disk warning is logged')
+})
+
+t.test('a second start does not bootstrap again, even after the production environment is deleted', async t => {
+  const dataDir = t.testdir()
+  const first = await buildTestApp(t, { dataDir })
+  first.app.store.environments.delete('production')
+  await first.app.close()
+  const second = await buildTestApp(t, { dataDir })
+  t.same(second.app.store.environments.list(), [])
+  t.equal(second.app.store.tokens.list().length, 1)
+})

@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { buildApp } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
+import { buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
+
+/** The master key: from the environment or a file, and never the wrong one. */
+const keyText = randomBytes(32).toString('base64')
+
+t.test('JWKD_MASTER_KEY and JWKD_MASTER_KEY_FILE open the same data', async t => {
+  const dataDir = t.testdir()
+  const first = await buildTestApp(t, { dataDir, env: { JWKD_MASTER_KEY: keyText } })
+  t.equal((await first.app.inject({ method: 'POST', url: generateUrl(), headers: first.auth, payload: { name: 'k', type: 'OCT', oct: { keySize: 256 } } })).statusCode, 200)
+  const before = (await first.app.inject({ method: 'GET', url: jwkUrl('k'), headers: first.auth })).body
+  await first.app.close()
+  const keyDir = mkdtempSync(join(tmpdir(), 'jwkd-kek-'))
+  t.teardown(() => rmSync(keyDir, { recursive: true, force: true }))
+  const file = join(keyDir, 'kek')
+  writeFileSync(file, keyText + '\n', { mode: 0o600 })
+  const second = await buildTestApp(t, { dataDir, env: { JWKD_MASTER_KEY_FILE: file } })
+  t.equal((await second.app.inject({ method: 'GET', url: jwkUrl('k'), headers: second.auth })).body, before)
+})
+
+t.test('a server started with the wrong master key refuses to start', async t => {
+  const dataDir = t.testdir()
+  const first = await buildTestApp(t, { dataDir, env: { JWKD_MASTER_KEY: keyText } })
+  await first.app.close()
+  const config = loadConfig({ JWKD_DATA_DIR: dataDir, JWKD_MASTER_KEY: randomBytes(32).toString('base64') })
+  await t.rejects(buildApp(config, { logger: false }), { name: 'WrongMasterKeyError', message: /does not open this data directory's keys/ })
+})
+
+t.test('a malformed master key is a configuration error', async t => {
+  const config = loadConfig({ JWKD_DATA_DIR: t.testdir(), JWKD_MASTER_KEY: Buffer.alloc(16).toString('base64') })
+  await t.rejects(buildApp(config, { logger: false }), { name: 'ConfigError', message: 'JWKD_MASTER_KEY must hold base64 of exactly 32 bytes (got 16 bytes)' })
+  const missing = loadConfig({ JWKD_DATA_DIR: t.testdir(), JWKD_MASTER_KEY_FILE: '/nonexistent/kek' })
+  await t.rejects(buildApp(missing, { logger: false }), { name: 'ConfigError', message: /^JWKD_MASTER_KEY_FILE: cannot read \/nonexistent\/kek/ })
+})
+
+t.test('a sealed blob moved to another row does not open', async t => {
+  const { app, auth } = await buildTestApp(t)
+  for (const name of ['a', 'b']) {
+    t.equal((await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name, type: 'OCT', oct: { keySize: 256 } } })).statusCode, 200)
+  }
+  const sealedA = app.store.db.prepare("SELECT sealed_private FROM jwks WHERE name = 'a'").pluck().get()
+  app.store.db.prepare("UPDATE jwks SET sealed_private = ? WHERE name = 'b'").run(sealedA)
+  const response = await app.inject({ method: 'GET', url: jwkUrl('b'), headers: auth })
+  t.equal(response.statusCode, 500, 'refused, not served as b')
+  t.notOk(response.body.includes('"k"'))
+  t.equal((await app.inject({ method: 'GET', url: jwkUrl('b') + '?publicOnly=true', headers: auth })).statusCode, 200, 'public parts still readable')
+})
