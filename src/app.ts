@@ -10,6 +10,7 @@ import jsonBody from './plugins/json-body.js'
 import keygenPlugin from './plugins/keygen.js'
 import sealerPlugin from './plugins/sealer.js'
 import servicesPlugin from './plugins/services.js'
+import shutdown from './plugins/shutdown.js'
 import storePlugin from './plugins/store.js'
 import healthRoutes from './routes/health.js'
 import jwkRoutes from './routes/jwks.js'
@@ -35,6 +36,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel, redact: REDACTED_PATHS },
     bodyLimit: BODY_LIMIT,
+    return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     // Errors raised before routing (a malformed URL, say) bypass the error handler.
     frameworkErrors: (error, _request, reply) => {
@@ -47,6 +49,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   app.setValidatorCompiler(validatorCompiler)
   await app.register(errorHandler)
   await app.register(jsonBody)
+  await app.register(shutdown)
   await app.register(storePlugin, { dataDir: config.dataDir })
   await app.register(sealerPlugin, { config })
   await app.register(bootstrapPlugin, { dataDir: config.dataDir })
