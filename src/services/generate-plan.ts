@@ -1,10 +1,10 @@
-import { algorithmsFor, findAlgorithm } from '../crypto/algorithms.js'
 import type { KeyMaterialSpec, KeyType, KeyUse } from '../crypto/jwk.js'
 import type { KeygenTask } from '../crypto/keygen-task.js'
 import type { KeyIdType } from '../crypto/kid.js'
 import { BadRequestError } from '../errors.js'
 import type { GenerateJwkBody, KeyParameters } from '../schemas/generate.js'
 import { KEY_TYPES } from '../schemas/generate.js'
+import { EC_CURVES, OKP_CURVES, resolveUsage } from './key-usage.js'
 
 /** A validated generate request, resolved into what the worker and the store need. */
 export interface GenerationPlan {
@@ -18,9 +18,6 @@ export interface GenerationPlan {
   notBefore: Date
   expiresAt: Date
 }
-
-const EC_CURVES = { P256: 'P-256', P384: 'P-384', P521: 'P-521', SECP256K1: 'secp256k1' } as const
-const OKP_CURVES = { ED25519: 'Ed25519', X25519: 'X25519', ED448: 'Ed448', X448: 'X448' } as const
 
 const objectKey = (type: KeyType): 'rsa' | 'ec' | 'oct' | 'okp' => type.toLowerCase() as 'rsa' | 'ec' | 'oct' | 'okp'
 
@@ -45,43 +42,6 @@ function parametersOf (body: GenerateJwkBody): KeyParameters {
   const parameters = body[key]
   if (parameters === undefined) throw new BadRequestError(`"${key}" object is required when type is ${body.type}`)
   return parameters
-}
-
-/** Agreement-only curves cannot sign; signature-only curves cannot agree keys; no JOSE ECDH exists for secp256k1. */
-function defaultAndAllowedUse (material: KeyMaterialSpec, field: string): { fallback: KeyUse, forbidden?: [KeyUse, string] } {
-  if (material.kty === 'OKP' && (material.crv === 'X25519' || material.crv === 'X448')) {
-    return { fallback: 'ENCRYPTION', forbidden: ['SIGNATURE', `${field}.keyUseType SIGNATURE is not possible with curve ${material.crv.toUpperCase()}: it can only agree keys; use ENCRYPTION`] }
-  }
-  if (material.kty === 'OKP') {
-    return { fallback: 'SIGNATURE', forbidden: ['ENCRYPTION', `${field}.keyUseType ENCRYPTION is not possible with curve ${material.crv.toUpperCase()}: it can only sign; use SIGNATURE (or curve X25519/X448 to encrypt)`] }
-  }
-  if (material.kty === 'EC' && material.crv === 'secp256k1') {
-    return { fallback: 'SIGNATURE', forbidden: ['ENCRYPTION', `${field}.keyUseType ENCRYPTION is not possible with curve SECP256K1: JOSE defines no key agreement on it; use SIGNATURE`] }
-  }
-  return { fallback: 'SIGNATURE' }
-}
-
-function resolveAlgorithm (type: KeyType, field: string, name: string, material: KeyMaterialSpec, requestedUse: KeyUse | undefined) {
-  const rule = findAlgorithm(type, name)
-  if (rule === undefined) {
-    const valid = algorithmsFor(type).map(candidate => [candidate.alg, ...candidate.aliases].join(' / ')).join(', ')
-    throw new BadRequestError(`${field}.algorithm ${JSON.stringify(name.slice(0, 64))} is not valid for type ${type}; valid: ${valid}`)
-  }
-  if (requestedUse !== undefined && requestedUse !== rule.use) {
-    throw new BadRequestError(`${field}.algorithm ${name} is for ${rule.use} keys, but keyUseType is ${requestedUse}`)
-  }
-  if (!rule.fits(material)) {
-    throw new BadRequestError(`${field}.algorithm ${name} needs ${rule.needs}; this key is ${describeMaterial(material)}`)
-  }
-  return rule
-}
-
-function describeMaterial (material: KeyMaterialSpec): string {
-  switch (material.kty) {
-    case 'RSA': return `RSA ${material.modulusLength}`
-    case 'oct': return `keySize ${material.bits}`
-    default: return `curve ${Object.entries({ ...EC_CURVES, ...OKP_CURVES }).find(([, crv]) => crv === material.crv)?.[0]}`
-  }
 }
 
 const numericDate = (date: Date): number => Math.floor(date.getTime() / 1000)
@@ -112,13 +72,8 @@ export function planGeneration (body: GenerateJwkBody, now: Date = new Date()): 
   const field = objectKey(body.type)
   const parameters = parametersOf(body)
   const material = materialOf(body)
-  const { fallback, forbidden } = defaultAndAllowedUse(material, field)
-  const rule = parameters.algorithm === undefined
-    ? undefined
-    : resolveAlgorithm(body.type, field, parameters.algorithm, material, parameters.keyUseType)
-  // An algorithm implies its use: `{"algorithm":"RSA-OAEP-256"}` alone makes an encryption key.
-  const keyUse = parameters.keyUseType ?? rule?.use ?? fallback
-  if (forbidden !== undefined && keyUse === forbidden[0]) throw new BadRequestError(forbidden[1])
+  const { keyUse, rule } = resolveUsage(body.type, material, parameters.keyUseType, parameters.algorithm,
+    { use: `${field}.keyUseType`, algorithm: `${field}.algorithm` })
   const { notBefore, expiresAt } = validityOf(parameters, field, now)
   const keyIdType: KeyIdType = parameters.keyIdType ?? 'TIMESTAMP'
 

@@ -137,13 +137,13 @@ t.test('algorithm must exist for the type, fit the use and fit the key', async (
   await expect400({ name: 'k', type: 'OCT', oct: { keySize: 256, algorithm: 'RS256' } }, /^oct\.algorithm "RS256" is not valid for type OCT; valid: HS256, HS384, HS512, A128KW, A128GCMKW/)
 
   const useClash: Array<[string, object, string]> = [
-    ['rsa', { keySize: 2048, keyUseType: 'ENCRYPTION', algorithm: 'RS256' }, 'rsa.algorithm RS256 is for SIGNATURE keys, but keyUseType is ENCRYPTION'],
-    ['rsa', { keySize: 2048, keyUseType: 'SIGNATURE', algorithm: 'RSA_OAEP_256' }, 'rsa.algorithm RSA_OAEP_256 is for ENCRYPTION keys, but keyUseType is SIGNATURE'],
-    ['ec', { curveType: 'P256', keyUseType: 'ENCRYPTION', algorithm: 'ES256' }, 'ec.algorithm ES256 is for SIGNATURE keys, but keyUseType is ENCRYPTION'],
-    ['ec', { curveType: 'P256', keyUseType: 'SIGNATURE', algorithm: 'ECDH_ES' }, 'ec.algorithm ECDH_ES is for ENCRYPTION keys, but keyUseType is SIGNATURE'],
-    ['oct', { keySize: 256, keyUseType: 'ENCRYPTION', algorithm: 'HS256' }, 'oct.algorithm HS256 is for SIGNATURE keys, but keyUseType is ENCRYPTION'],
-    ['oct', { keySize: 256, keyUseType: 'SIGNATURE', algorithm: 'A256KW' }, 'oct.algorithm A256KW is for ENCRYPTION keys, but keyUseType is SIGNATURE'],
-    ['okp', { curveType: 'ED25519', keyUseType: 'SIGNATURE', algorithm: 'ECDH_ES' }, 'okp.algorithm ECDH_ES is for ENCRYPTION keys, but keyUseType is SIGNATURE']
+    ['rsa', { keySize: 2048, keyUseType: 'ENCRYPTION', algorithm: 'RS256' }, 'rsa.algorithm RS256 is for SIGNATURE keys, but rsa.keyUseType is ENCRYPTION'],
+    ['rsa', { keySize: 2048, keyUseType: 'SIGNATURE', algorithm: 'RSA_OAEP_256' }, 'rsa.algorithm RSA_OAEP_256 is for ENCRYPTION keys, but rsa.keyUseType is SIGNATURE'],
+    ['ec', { curveType: 'P256', keyUseType: 'ENCRYPTION', algorithm: 'ES256' }, 'ec.algorithm ES256 is for SIGNATURE keys, but ec.keyUseType is ENCRYPTION'],
+    ['ec', { curveType: 'P256', keyUseType: 'SIGNATURE', algorithm: 'ECDH_ES' }, 'ec.algorithm ECDH_ES is for ENCRYPTION keys, but ec.keyUseType is SIGNATURE'],
+    ['oct', { keySize: 256, keyUseType: 'ENCRYPTION', algorithm: 'HS256' }, 'oct.algorithm HS256 is for SIGNATURE keys, but oct.keyUseType is ENCRYPTION'],
+    ['oct', { keySize: 256, keyUseType: 'SIGNATURE', algorithm: 'A256KW' }, 'oct.algorithm A256KW is for ENCRYPTION keys, but oct.keyUseType is SIGNATURE'],
+    ['okp', { curveType: 'ED25519', keyUseType: 'SIGNATURE', algorithm: 'ECDH_ES' }, 'okp.algorithm ECDH_ES is for ENCRYPTION keys, but okp.keyUseType is SIGNATURE']
   ]
   for (const [field, parameters, message] of useClash) {
     await expect400({ name: 'k', type: field.toUpperCase(), [field]: parameters }, message)
