@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOpt
 import type { Config } from './config.js'
 import { BadRequestError, JwkdError } from './errors.js'
 import authPlugin from './plugins/auth.js'
+import documentation from './plugins/documentation.js'
 import bootstrapPlugin from './plugins/bootstrap.js'
 import deployerPlugin from './plugins/deployer.js'
 import errorHandler from './plugins/error-handler.js'
@@ -12,9 +13,12 @@ import sealerPlugin from './plugins/sealer.js'
 import servicesPlugin from './plugins/services.js'
 import shutdown from './plugins/shutdown.js'
 import storePlugin from './plugins/store.js'
+import environmentRoutes from './routes/environments.js'
 import healthRoutes from './routes/health.js'
 import jwkRoutes from './routes/jwks.js'
+import publicJwksRoutes from './routes/public-jwks.js'
 import { validatorCompiler } from './schemas/validator.js'
+import { VERSION } from './version.js'
 
 export const BODY_LIMIT = 64 * 1024
 
@@ -55,12 +59,15 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(bootstrapPlugin, { dataDir: config.dataDir })
   await app.register(keygenPlugin, { size: config.poolSize, maxQueue: config.poolMaxQueue })
   await app.register(deployerPlugin, { dataDir: config.dataDir })
-  await app.register(servicesPlugin, { clock: options.clock })
+  await app.register(servicesPlugin, { dataDir: config.dataDir, clock: options.clock })
 
+  await app.register(documentation, { version: VERSION })
   await app.register(healthRoutes)
+  await app.register(publicJwksRoutes)
   await app.register(async (apiops) => {
     await apiops.register(authPlugin)
     await apiops.register(jwkRoutes)
+    await apiops.register(environmentRoutes)
   }, { prefix: '/apiops' })
 
   return app

@@ -1,8 +1,14 @@
-// A piscina worker: key generation only. It imports crypto code and nothing else,
-// so a worker thread never loads Fastify, the database or the master key.
+// A piscina worker: key generation, and vetting of imported keys. It imports
+// crypto code and nothing else, so a worker thread never loads Fastify, the
+// database or the master key.
 import { generateJwk } from '../src/crypto/generate-jwk.js'
+import { inspectJwk, type InspectResult } from '../src/crypto/inspect-jwk.js'
 import type { GeneratedKey, KeygenTask } from '../src/crypto/keygen-task.js'
 
 export default function keygen (task: KeygenTask): GeneratedKey {
   return generateJwk(task)
+}
+
+export function inspect (jwk: unknown): InspectResult {
+  return inspectJwk(jwk)
 }

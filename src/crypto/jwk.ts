@@ -8,10 +8,10 @@ export type Jwk = { kty: string } & Record<string, string | number>
 
 /** What to generate; the `kty` follows RFC 7518 spelling. */
 export type KeyMaterialSpec =
-  | { kty: 'RSA', modulusLength: 2048 | 3072 | 4096 }
+  | { kty: 'RSA', modulusLength: number }
   | { kty: 'EC', crv: 'P-256' | 'P-384' | 'P-521' | 'secp256k1' }
   | { kty: 'OKP', crv: 'Ed25519' | 'X25519' | 'Ed448' | 'X448' }
-  | { kty: 'oct', bits: 128 | 192 | 256 | 384 | 512 }
+  | { kty: 'oct', bits: number }
 
 /** Members that hold secrets (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2). */
 const PRIVATE_MEMBERS: ReadonlySet<string> = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'])

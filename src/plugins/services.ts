@@ -1,15 +1,18 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { JwkService } from '../services/jwk-service.js'
+import { PublicJwks } from '../services/public-jwks.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     jwks: JwkService
+    publicJwks: PublicJwks
   }
 }
 
-async function servicesPlugin (app: FastifyInstance, options: { clock?: () => Date }): Promise<void> {
+async function servicesPlugin (app: FastifyInstance, options: { dataDir: string, clock?: () => Date }): Promise<void> {
   app.decorate('jwks', new JwkService({ store: app.store, sealer: app.sealer, keygen: app.keygen, deployer: app.deployer, clock: options.clock }))
+  app.decorate('publicJwks', new PublicJwks(options.dataDir, app.store))
 }
 
 export default fp(servicesPlugin, { name: 'services', dependencies: ['store', 'sealer', 'keygen', 'deployer'] })

@@ -1,4 +1,5 @@
 import { Piscina } from 'piscina'
+import type { InspectResult } from '../crypto/inspect-jwk.js'
 import type { GeneratedKey, KeygenTask } from '../crypto/keygen-task.js'
 import { ClientGoneError, ServiceUnavailableError } from '../errors.js'
 
@@ -12,17 +13,17 @@ export interface KeygenPoolOptions {
 }
 
 /**
- * The only way key material gets made: a bounded piscina pool, so the event
- * loop never runs a key generation and a flood of requests is refused (503)
- * instead of queued without limit.
+ * The only way key material gets made or vetted: a bounded piscina pool, so
+ * the event loop never runs a key generation and a flood of requests is
+ * refused (503) instead of queued without limit.
  */
 export class KeygenPool {
-  readonly #pool: Piscina<KeygenTask, GeneratedKey>
+  readonly #pool: Piscina<KeygenTask | unknown, GeneratedKey | InspectResult>
   readonly #maxQueue: number
 
   constructor (options: KeygenPoolOptions) {
     this.#maxQueue = options.maxQueue
-    this.#pool = new Piscina<KeygenTask, GeneratedKey>({
+    this.#pool = new Piscina<KeygenTask | unknown, GeneratedKey | InspectResult>({
       filename: WORKER_FILE,
       minThreads: options.size,
       maxThreads: options.size,
@@ -43,11 +44,20 @@ export class KeygenPool {
   }
 
   async generate (task: KeygenTask, signal?: AbortSignal): Promise<GeneratedKey> {
+    return await this.#run(task, 'default', signal) as GeneratedKey
+  }
+
+  /** Imports and cross-checks a JWK someone brought (see inspectJwk). */
+  async inspect (jwk: unknown, signal?: AbortSignal): Promise<InspectResult> {
+    return await this.#run(jwk, 'inspect', signal) as InspectResult
+  }
+
+  async #run (task: unknown, name: string, signal: AbortSignal | undefined): Promise<GeneratedKey | InspectResult> {
     // piscina's own maxQueue does not count tasks that carry an AbortSignal
     // (they wait in a separate, unbounded queue), so the bound is kept here.
     if (this.#pool.queueSize >= this.#maxQueue) throw busy()
     try {
-      return await this.#pool.run(task, { signal: signal ?? null })
+      return await this.#pool.run(task, { name, signal: signal ?? null })
     } catch (err) {
       if ((err as Error).message === 'Task queue is at limit') throw busy()
       if (signal?.aborted === true) throw new ClientGoneError()

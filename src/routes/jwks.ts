@@ -1,20 +1,26 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import type { FastifyRequest } from 'fastify'
 import { DEPLOY_ROLES, READ_ROLES } from '../auth/roles.js'
 import { DeploymentResponse, ErrorBody, JwkParams, ProjectParams } from '../schemas/common.js'
 import { GenerateJwkBody } from '../schemas/generate.js'
+import { CreateJwkBody, UpdateJwkBody } from '../schemas/manage.js'
 import type { Actor } from '../services/jwk-service.js'
 import { clientSignal } from './client-signal.js'
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 503: ErrorBody }
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody, 503: ErrorBody }
+const PublicOnlyQuery = Type.Object({ publicOnly: Type.Optional(Type.Boolean({ default: false, description: 'strip private members' })) })
 
 export const jwkLocation = (projectName: string, jwkName: string): string =>
   `/apiops/projects/${encodeURIComponent(projectName)}/jwks/${encodeURIComponent(jwkName)}/`
 
+const actor = (request: FastifyRequest): Actor => ({ tokenName: request.token.name, requestId: request.id })
+
+/** A download name that is safe in any file system and header, whatever the JWK is called. */
+const downloadName = (name: string): string => (name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100) || 'jwk') + '.json'
+
 /** The /apiops/projects/{p}/jwks family: schema, one service call, the answer. */
 const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const actor = (request: { token: { name: string }, id: string }): Actor => ({ tokenName: request.token.name, requestId: request.id })
-
   app.post('/projects/:projectName/jwks/generate', {
     schema: {
       summary: 'Generate JWK',
@@ -30,23 +36,70 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return { success: true, deploymentResult }
   })
 
-  app.get('/projects/:projectName/jwks', {
-    schema: { summary: 'List JWKs', params: ProjectParams },
-    config: { roles: READ_ROLES }
-  }, async (request) => {
-    return { success: true, resultList: app.jwks.list(request.project) }
+  app.post('/projects/:projectName/jwks', {
+    schema: {
+      summary: 'Create JWK',
+      description: 'Imports a key from a pasted JWK or JWK Set (COPY_PASTE) or from an http(s) URL (URL), vetted by really importing it, then stores and deploys it like a generated key.',
+      params: ProjectParams,
+      body: CreateJwkBody,
+      response: { 200: DeploymentResponse, ...errors }
+    },
+    config: { roles: DEPLOY_ROLES }
+  }, async (request, reply) => {
+    const { record, deploymentResult } = await app.jwks.create(request.project, request.body, actor(request), clientSignal(reply))
+    reply.header('location', jwkLocation(request.project.name, record.name))
+    return { success: true, deploymentResult }
   })
 
-  app.get('/projects/:projectName/jwks/:name', {
-    schema: {
-      summary: 'Get JWK',
-      params: JwkParams,
-      querystring: Type.Object({ publicOnly: Type.Optional(Type.Boolean({ default: false })) })
-    },
+  app.get('/projects/:projectName/jwks', {
+    schema: { summary: 'List JWKs', description: 'Metadata of every key in the project; never key material.', params: ProjectParams },
     config: { roles: READ_ROLES }
+  }, async (request) => ({ success: true, resultList: app.jwks.list(request.project) }))
+
+  app.get('/projects/:projectName/jwks/:name', {
+    schema: { summary: 'Get JWK', params: JwkParams, querystring: PublicOnlyQuery },
+    config: { roles: READ_ROLES }
+  }, async (request) => ({
+    success: true,
+    resultList: [app.jwks.get(request.project, request.params.name, { publicOnly: request.query.publicOnly === true })]
+  }))
+
+  app.put('/projects/:projectName/jwks/:name', {
+    schema: {
+      summary: 'Update JWK',
+      description: 'Renames and/or redescribes a key; its material and kid stay. Redeploys to every environment.',
+      params: JwkParams,
+      body: UpdateJwkBody,
+      response: { 200: DeploymentResponse, ...errors }
+    },
+    config: { roles: DEPLOY_ROLES }
+  }, async (request, reply) => {
+    const { record, deploymentResult } = await app.jwks.update(request.project, request.params.name, request.body, actor(request))
+    reply.header('location', jwkLocation(request.project.name, record.name))
+    return { success: true, deploymentResult }
+  })
+
+  app.delete('/projects/:projectName/jwks/:name', {
+    schema: {
+      summary: 'Delete JWK',
+      description: 'Removes the key and undeploys it from every environment.',
+      params: JwkParams,
+      response: { 200: DeploymentResponse, ...errors }
+    },
+    config: { roles: DEPLOY_ROLES }
   }, async (request) => {
-    const publicOnly = request.query.publicOnly === true
-    return { success: true, resultList: [app.jwks.get(request.project, request.params.name, { publicOnly })] }
+    const { deploymentResult } = await app.jwks.delete(request.project, request.params.name, actor(request))
+    return { success: true, deploymentResult }
+  })
+
+  app.get('/projects/:projectName/jwks/:name/export-file', {
+    schema: { summary: 'Export JWK', description: 'The key as a one-key JWK Set, as a file download.', params: JwkParams, querystring: PublicOnlyQuery },
+    config: { roles: READ_ROLES }
+  }, async (request, reply) => {
+    const set = app.jwks.exportSet(request.project, request.params.name, { publicOnly: request.query.publicOnly === true })
+    reply.header('content-disposition', `attachment; filename="${downloadName(request.params.name)}"; filename*=UTF-8''${encodeURIComponent(request.params.name)}.json`)
+    reply.header('cache-control', 'no-store')
+    return set
   })
 }
 

@@ -3,10 +3,16 @@ import { Type, type Static } from '@sinclair/typebox'
 /**
  * Schema keywords jwkd adds for its own error messages (OpenAPI allows `x-`):
  * - `x-empty-message`: the exact message when the value is missing, empty or blank;
- * - `x-expected`: how to describe a valid value when the schema alone says it badly.
+ * - `x-expected`: how to describe a valid value when the schema alone says it badly;
+ * - `x-secret`: never quote the value back in an error.
  */
 export const NO_CONTROL_CHARS = '^[^\\u0000-\\u001F\\u007F]*$'
 const NOT_BLANK_NO_CONTROL_CHARS = '^(?=[^\\u0000-\\u001F\\u007F]*\\S)[^\\u0000-\\u001F\\u007F]*$'
+
+const printableLine = new RegExp(NOT_BLANK_NO_CONTROL_CHARS)
+
+/** The same rule the schemas apply to names and kids, for values that arrive inside other documents. */
+export const isPrintableText = (value: string, maxLength: number): boolean => value.length <= maxLength && printableLine.test(value)
 
 /** Project and environment names may appear in paths: SPEC §2. */
 export const RESOURCE_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'
@@ -35,7 +41,7 @@ export const Kid = Type.String({
 export const ErrorBody = Type.Object({
   error: Type.String({ examples: ['bad_request'] }),
   error_description: Type.String({ examples: ['JWK name can not be empty!'] })
-}, { $id: 'ErrorBody', additionalProperties: false })
+}, { title: 'Error', additionalProperties: false })
 
 export const ProjectParams = Type.Object({
   projectName: Type.String({ maxLength: 1024 })

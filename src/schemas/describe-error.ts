@@ -55,6 +55,8 @@ function describeOne (error: ValueError): string {
   if (error.type === ValueErrorType.ObjectAdditionalProperties) return `Unknown field: ${JSON.stringify(field)}`
   if (typeof schema['x-empty-message'] === 'string' && isBlank(error.value)) return schema['x-empty-message']
   if (error.type === ValueErrorType.ObjectRequiredProperty) return `${field} is required: ${describeExpected(schema)}`
+  // A secret (a pasted private key, say) is described, never quoted back.
+  if (schema['x-secret'] === true) return `${field} must be ${describeExpected(schema)}`
   return `${field} must be ${describeExpected(schema)}; got ${show(error.value)}`
 }
 

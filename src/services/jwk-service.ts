@@ -1,18 +1,24 @@
 import { randomUUID } from 'node:crypto'
-import { splitJwk } from '../crypto/jwk.js'
+import type { InspectedKey } from '../crypto/inspect-jwk.js'
+import type { Jwk, KeyUse } from '../crypto/jwk.js'
+import { orderJwk, splitJwk } from '../crypto/jwk.js'
 import { timeKid } from '../crypto/kid.js'
 import { jwkAdditionalData, type Sealer } from '../crypto/sealer.js'
 import type { Deployer } from '../deploy/deployer.js'
-import { BadRequestError, jwkNotFound } from '../errors.js'
+import { BadRequestError, NotFoundError, jwkNotFound } from '../errors.js'
 import type { KeygenPool } from '../pool/keygen-pool.js'
 import type { DeploymentResult } from '../schemas/common.js'
 import type { GenerateJwkBody } from '../schemas/generate.js'
+import { isPrintableText } from '../schemas/common.js'
+import type { CreateJwkBody, UpdateJwkBody } from '../schemas/manage.js'
 import { KidTakenError, NameTakenError } from '../store/errors.js'
-import type { JwkRecord, KidAssignment } from '../store/jwks.js'
+import type { JwkRecord, KidAssignment, NewJwk } from '../store/jwks.js'
 import type { NamedResource } from '../store/named-resources.js'
 import type { Store } from '../store/store.js'
 import { planGeneration, type GenerationPlan } from './generate-plan.js'
-import { toDetail, toItem, type JwkItem } from './jwk-view.js'
+import { loadImportDocument, type ImportSource } from './import-plan.js'
+import { resolveUsage } from './key-usage.js'
+import { toDetail, toItem, type JwkDetail, type JwkItem } from './jwk-view.js'
 
 /** Who asked, for the audit log. */
 export interface Actor {
@@ -34,6 +40,9 @@ export interface JwkServiceDeps {
   clock?: () => Date
 }
 
+/** A key ready to be stored: everything but its id, kid and bookkeeping. */
+type Draft = Omit<NewJwk, 'id' | 'projectId' | 'sealedPrivate' | 'createdAt'> & { privateMembers: Record<string, string> | undefined }
+
 const nameTaken = (name: string): BadRequestError =>
   new BadRequestError(`JWK (name: ${name}) is already exist! Try update operation if want to change its value.`)
 
@@ -44,6 +53,11 @@ function kidAssignment (plan: GenerationPlan, iat: number, kid: string | number 
   if (plan.timeKid !== undefined) return { kind: 'first-free', base: timeKid(plan.timeKid, plan.task.use, iat) }
   return kid === undefined ? { kind: 'none' } : { kind: 'exact', kid: String(kid) }
 }
+
+const USES: Record<string, KeyUse> = { sig: 'SIGNATURE', enc: 'ENCRYPTION' }
+
+const numericDate = (value: unknown, fallback: number): number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 253_402_300_800 ? value : fallback
 
 export class JwkService {
   readonly #store: Store
@@ -60,54 +74,150 @@ export class JwkService {
     this.#clock = deps.clock ?? (() => new Date())
   }
 
-  /** Validate, generate in the pool, seal, commit, deploy everywhere: SPEC §4. */
-  async generate (project: NamedResource, body: GenerateJwkBody, actor: Actor, signal?: AbortSignal): Promise<DeployedJwk> {
-    const plan = planGeneration(body, this.#clock())
-    // Cheap early answers; the insert transaction re-checks both under its lock.
-    if (this.#store.jwks.nameHolder(project.id, body.name)) throw nameTaken(body.name)
-    const holder = body.kid === undefined ? undefined : this.#store.jwks.kidHolder(project.id, body.kid)
-    if (holder !== undefined) throw kidTaken(body.kid as string, holder)
+  #find (project: NamedResource, name: string, notFound = jwkNotFound(name)): JwkRecord {
+    const record = this.#store.jwks.findByName(project.id, name)
+    if (record === undefined) throw notFound
+    return record
+  }
 
-    const generated = await this.#keygen.generate(plan.task, signal)
+  /** Cheap early answers; the insert transaction re-checks both under its lock. */
+  #assertFree (project: NamedResource, name: string, kid: string | undefined): void {
+    if (this.#store.jwks.nameHolder(project.id, name)) throw nameTaken(name)
+    const holder = kid === undefined ? undefined : this.#store.jwks.kidHolder(project.id, kid)
+    if (holder !== undefined) throw kidTaken(kid as string, holder)
+  }
+
+  /** Seal, commit, deploy, audit: the common end of generate and create. */
+  async #commitAndDeploy (project: NamedResource, draft: Draft, kid: KidAssignment, actor: Actor, action: string): Promise<DeployedJwk> {
     const id = randomUUID()
-    const { publicJwk, privateMembers } = splitJwk(generated.jwk)
-    const now = new Date().toISOString()
+    const { privateMembers, ...fields } = draft
     let record: JwkRecord
     try {
       record = this.#store.jwks.insert({
+        ...fields,
         id,
         projectId: project.id,
-        name: body.name,
-        description: body.description ?? '',
-        sourceType: 'GENERATE',
-        sourceId: null,
-        sourceUrl: null,
-        type: plan.type,
-        keyUse: plan.keyUse,
-        algorithm: plan.algorithm,
-        parameters: plan.parameters,
-        publicJwk,
-        sealedPrivate: this.#sealer.sealJson(privateMembers, jwkAdditionalData(id)),
-        thumbprint: generated.thumbprint,
-        notBefore: plan.notBefore.toISOString(),
-        expiresAt: plan.expiresAt.toISOString(),
-        createdAt: now
-      }, kidAssignment(plan, plan.task.iat, publicJwk.kid))
+        sealedPrivate: privateMembers === undefined ? null : this.#sealer.sealJson(privateMembers, jwkAdditionalData(id)),
+        createdAt: new Date().toISOString()
+      }, kid)
     } catch (err) {
-      if (err instanceof NameTakenError) throw nameTaken(body.name)
+      if (err instanceof NameTakenError) throw nameTaken(draft.name)
       if (err instanceof KidTakenError) throw kidTaken(err.kid, err.holder)
       throw err
     }
     const deploymentResult = await this.#deployer.deploy(record, project.name)
+    this.#audit(actor, action, project, record, deploymentResult)
+    return { record, deploymentResult }
+  }
+
+  #audit (actor: Actor, action: string, project: NamedResource, record: JwkRecord, result: DeploymentResult): void {
     this.#store.audit.append({
       actor: actor.tokenName,
-      action: 'jwk.generate',
+      action,
       project: project.name,
       jwkName: record.name,
       kid: record.kid,
-      outcome: deploymentResult.success ? 'success' : 'stored; ' + deploymentResult.message,
+      outcome: result.success ? 'success' : `partial: ${result.message}`,
       requestId: actor.requestId
     })
+  }
+
+  /** Validate, generate in the pool, seal, commit, deploy everywhere: SPEC §4. */
+  async generate (project: NamedResource, body: GenerateJwkBody, actor: Actor, signal?: AbortSignal): Promise<DeployedJwk> {
+    const plan = planGeneration(body, this.#clock())
+    this.#assertFree(project, body.name, body.kid)
+    const generated = await this.#keygen.generate(plan.task, signal)
+    const { publicJwk, privateMembers } = splitJwk(generated.jwk)
+    return await this.#commitAndDeploy(project, {
+      name: body.name,
+      description: body.description ?? '',
+      sourceType: 'GENERATE',
+      sourceId: null,
+      sourceUrl: null,
+      type: plan.type,
+      keyUse: plan.keyUse,
+      algorithm: plan.algorithm,
+      parameters: plan.parameters,
+      publicJwk,
+      privateMembers,
+      thumbprint: generated.thumbprint,
+      notBefore: plan.notBefore.toISOString(),
+      expiresAt: plan.expiresAt.toISOString()
+    }, kidAssignment(plan, plan.task.iat, publicJwk.kid), actor, 'jwk.generate')
+  }
+
+  /** A key from a pasted JWK (Set) or one fetched from a URL, vetted by really importing it. */
+  async create (project: NamedResource, body: CreateJwkBody, actor: Actor, signal?: AbortSignal): Promise<DeployedJwk> {
+    const source = await loadImportDocument(body, signal)
+    this.#assertFree(project, body.name, typeof source.jwk.kid === 'string' ? source.jwk.kid : undefined)
+    const inspected = await this.#keygen.inspect(source.jwk, signal)
+    if (!inspected.ok) throw new BadRequestError(`The key cannot be imported: ${inspected.reason}`)
+    const draft = this.#importDraft(body, source, inspected.key)
+    const kid = draft.publicJwk.kid === undefined ? { kind: 'none' as const } : { kind: 'exact' as const, kid: String(draft.publicJwk.kid) }
+    return await this.#commitAndDeploy(project, draft, kid, actor, 'jwk.create')
+  }
+
+  #importDraft (body: CreateJwkBody, source: ImportSource, key: InspectedKey): Draft {
+    const { jwk } = source
+    if (body.type !== undefined && body.type !== key.type) throw new BadRequestError(`The key is of type ${key.type}, not ${body.type}`)
+    if (jwk.use !== undefined && (typeof jwk.use !== 'string' || USES[jwk.use] === undefined)) {
+      throw new BadRequestError('The key\'s "use" must be "sig" or "enc"')
+    }
+    if (jwk.alg !== undefined && typeof jwk.alg !== 'string') throw new BadRequestError('The key\'s "alg" must be a string')
+    if (jwk.kid !== undefined && (typeof jwk.kid !== 'string' || !isPrintableText(jwk.kid, 255))) {
+      throw new BadRequestError('The key\'s "kid" must be printable text of 1 to 255 characters')
+    }
+    const { keyUse, rule } = resolveUsage(key.type, key.material, USES[jwk.use as string], jwk.alg as string | undefined,
+      { use: 'The key\'s "use"', algorithm: 'The key\'s "alg"' })
+    const now = Math.floor(this.#clock().getTime() / 1000)
+    const nbf = numericDate(jwk.nbf, now)
+    const yearLater = new Date(nbf * 1000)
+    yearLater.setUTCFullYear(yearLater.getUTCFullYear() + 1)
+    const exp = numericDate(jwk.exp, yearLater.getTime() / 1000)
+    if (exp <= nbf) throw new BadRequestError('The key\'s "exp" must be after its "nbf"')
+    const full: Jwk = { ...key.members, use: keyUse === 'SIGNATURE' ? 'sig' : 'enc', iat: numericDate(jwk.iat, now), nbf, exp }
+    if (rule !== undefined) full.alg = rule.alg
+    if (typeof jwk.kid === 'string') full.kid = jwk.kid
+    const { publicJwk, privateMembers } = splitJwk(orderJwk(full))
+    return {
+      name: body.name,
+      description: body.description ?? '',
+      sourceType: source.sourceType,
+      sourceId: null,
+      sourceUrl: source.sourceUrl,
+      type: key.type,
+      keyUse,
+      algorithm: rule?.alg ?? null,
+      parameters: { keyUseType: keyUse },
+      publicJwk,
+      privateMembers: key.hasPrivate ? privateMembers : undefined,
+      thumbprint: key.thumbprint,
+      notBefore: new Date(nbf * 1000).toISOString(),
+      expiresAt: new Date(exp * 1000).toISOString()
+    }
+  }
+
+  /** Rename and/or redescribe; the key material and kid stay; redeploys. */
+  async update (project: NamedResource, name: string, body: UpdateJwkBody, actor: Actor): Promise<DeployedJwk> {
+    const current = this.#find(project, name, new NotFoundError(`JWK (name: ${name}) is not found! Try create operation.`))
+    let record: JwkRecord
+    try {
+      record = this.#store.jwks.update(current, body)
+    } catch (err) {
+      if (err instanceof NameTakenError) throw new BadRequestError(`JWK (name: ${body.name}) is already exist!`)
+      throw err
+    }
+    const deploymentResult = await this.#deployer.deploy(record, project.name)
+    this.#audit(actor, 'jwk.update', project, record, deploymentResult)
+    return { record, deploymentResult }
+  }
+
+  /** Remove, then undeploy; a snapshot left by a failing environment is removed by the next reconcile. */
+  async delete (project: NamedResource, name: string, actor: Actor): Promise<DeployedJwk> {
+    const record = this.#find(project, name)
+    this.#store.jwks.delete(record.id)
+    const deploymentResult = await this.#deployer.undeploy(record, project.name)
+    this.#audit(actor, 'jwk.delete', project, record, deploymentResult)
     return { record, deploymentResult }
   }
 
@@ -115,12 +225,21 @@ export class JwkService {
     return this.#store.jwks.listByProject(project.id).map(record => toItem(record, project))
   }
 
-  get (project: NamedResource, name: string, options: { publicOnly: boolean }): ReturnType<typeof toDetail> {
-    const record = this.#store.jwks.findByName(project.id, name)
-    if (record === undefined) throw jwkNotFound(name)
-    const privateMembers = options.publicOnly || record.sealedPrivate === null
+  #openPrivate (record: JwkRecord, publicOnly: boolean): Record<string, string> | undefined {
+    return publicOnly || record.sealedPrivate === null
       ? undefined
       : this.#sealer.openJson<Record<string, string>>(record.sealedPrivate, jwkAdditionalData(record.id))
-    return toDetail(record, project, privateMembers)
+  }
+
+  get (project: NamedResource, name: string, options: { publicOnly: boolean }): JwkDetail {
+    const record = this.#find(project, name)
+    return toDetail(record, project, this.#openPrivate(record, options.publicOnly))
+  }
+
+  /** The key alone, as a JWK Set document. */
+  exportSet (project: NamedResource, name: string, options: { publicOnly: boolean }): { keys: Jwk[] } {
+    const record = this.#find(project, name)
+    const detail = toDetail(record, project, this.#openPrivate(record, options.publicOnly))
+    return { keys: [detail[record.type.toLowerCase()] as Jwk] }
   }
 }

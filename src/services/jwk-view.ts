@@ -1,4 +1,3 @@
-import type { Jwk } from '../crypto/jwk.js'
 import { joinJwk } from '../crypto/jwk.js'
 import type { NamedResource } from '../store/named-resources.js'
 import type { JwkRecord } from '../store/jwks.js'
@@ -49,7 +48,9 @@ export function toItem (record: JwkRecord, project: NamedResource): JwkItem {
 }
 
 /** The item plus the full JWK under its lower-case type: `{…, "rsa": {kty, n, e, d, …}}`. */
-export function toDetail (record: JwkRecord, project: NamedResource, privateMembers: Record<string, string> | undefined): JwkItem & Record<string, Jwk> {
+export type JwkDetail = JwkItem & { [type: string]: unknown }
+
+export function toDetail (record: JwkRecord, project: NamedResource, privateMembers: Record<string, string> | undefined): JwkDetail {
   const jwk = privateMembers === undefined ? record.publicJwk : joinJwk(record.publicJwk, privateMembers)
-  return { ...toItem(record, project), [record.type.toLowerCase()]: jwk } as JwkItem & Record<string, Jwk>
+  return { ...toItem(record, project), [record.type.toLowerCase()]: jwk }
 }

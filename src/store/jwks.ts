@@ -153,6 +153,33 @@ export class JwkRepository {
     }
   }
 
+  /**
+   * Renames and/or redescribes a key. Its material, id and kid stay; the
+   * revision moves on, so deployed snapshots are known to be outdated.
+   */
+  update (record: JwkRecord, changes: { name?: string, description?: string }): JwkRecord {
+    const updated: JwkRecord = {
+      ...record,
+      name: changes.name ?? record.name,
+      description: changes.description ?? record.description,
+      updatedAt: new Date().toISOString(),
+      revision: record.revision + 1
+    }
+    try {
+      this.#db.prepare('UPDATE jwks SET name = ?, description = ?, updated_at = ?, revision = ? WHERE id = ?')
+        .run(updated.name, updated.description, updated.updatedAt, updated.revision, record.id)
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new NameTakenError('JWK', updated.name)
+      throw err
+    }
+    return updated
+  }
+
+  /** @returns whether the key existed */
+  delete (id: string): boolean {
+    return this.#db.prepare('DELETE FROM jwks WHERE id = ?').run(id).changes > 0
+  }
+
   findByName (projectId: string, name: string): JwkRecord | undefined {
     const row = this.#db.prepare('SELECT * FROM jwks WHERE project_id = ? AND name = ?').get(projectId, name) as Row | undefined
     return row === undefined ? undefined : toRecord(row)

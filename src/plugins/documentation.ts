@@ -1,0 +1,26 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+
+/** OpenAPI 3 generated from the routes' TypeBox schemas; Swagger UI at /documentation. */
+async function documentation (app: FastifyInstance, options: { version: string }): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'jwkd',
+        version: options.version,
+        description: 'Self-hosted JSON Web Key service implementing the Apinizer Management API for JWKs. ' +
+          'Every error is `{"error": …, "error_description": …}`.'
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a jwkd token (jwkd token create)' } }
+      },
+      security: [{ bearer: [] }]
+    }
+  })
+  await app.register(swaggerUi, { routePrefix: '/documentation' })
+}
+
+export default fp(documentation, { name: 'documentation' })

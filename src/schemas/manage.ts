@@ -1,0 +1,35 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { Description, JwkName, Kid } from './common.js'
+import { KEY_TYPES } from './generate.js'
+
+const closed = { additionalProperties: false } as const
+
+/** PUT …/jwks/{name}/: what may change about a key. Its material never does. */
+export const UpdateJwkBody = Type.Object({
+  name: Type.Optional(JwkName),
+  description: Type.Optional(Description)
+}, { ...closed, examples: [{ name: 'renamed-rsa-jwk', description: 'Signs the partner API tokens' }] })
+export type UpdateJwkBody = Static<typeof UpdateJwkBody>
+
+export const SOURCE_TYPES = ['COPY_PASTE', 'URL'] as const
+
+/** POST …/jwks/: a key from an existing JWK or JWK Set, pasted or fetched. */
+export const CreateJwkBody = Type.Object({
+  name: JwkName,
+  description: Type.Optional(Description),
+  sourceType: Type.String({ maxLength: 32, 'x-empty-message': 'Source type is required!', description: 'COPY_PASTE or URL' }),
+  type: Type.Optional(Type.Union(KEY_TYPES.map(type => Type.Literal(type)), { description: 'if given, the key must be of this type' })),
+  kid: Type.Optional(Kid),
+  jwkStr: Type.Optional(Type.String({ maxLength: 60_000, 'x-secret': true, description: 'COPY_PASTE: a JWK or a JWK Set, as JSON text' })),
+  url: Type.Optional(Type.String({ maxLength: 2048, description: 'URL: an http(s) address serving a JWK Set or a JWK' })),
+  urlOptionConnectTimeout: Type.Optional(Type.Integer({ minimum: 100, maximum: 60_000, description: 'ms to establish the connection; default 5000' })),
+  urlOptionReadTimeout: Type.Optional(Type.Integer({ minimum: 100, maximum: 300_000, description: 'ms from connection to the whole answer; default 10000' })),
+  urlOptionSizeLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 * 1024 * 1024, description: 'largest answer in bytes; default 1048576' }))
+}, {
+  ...closed,
+  examples: [
+    { name: 'partner-key', sourceType: 'COPY_PASTE', jwkStr: '{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","use":"sig","kid":"partner-1"}' },
+    { name: 'idp-key', sourceType: 'URL', url: 'https://idp.example.com/.well-known/jwks.json', kid: 'idp-2026' }
+  ]
+})
+export type CreateJwkBody = Static<typeof CreateJwkBody>
