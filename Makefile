@@ -1,5 +1,5 @@
 # The two commands the README promises: `make run` and `make test`.
-.PHONY: install build run test lint typecheck bench clean
+.PHONY: install build run test lint typecheck bench clean chromium
 
 NPM ?= npm
 
@@ -21,7 +21,10 @@ typecheck: install
 lint: install
 	$(NPM) run lint
 
-test: install typecheck lint
+chromium:
+	bash .ci/ensure-chromium
+
+test: install typecheck lint chromium
 	$(NPM) test
 
 bench: build

@@ -1,7 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import type { Config } from './config.js'
 import { BadRequestError, JwkdError } from './errors.js'
+import auditFailures from './plugins/audit-failures.js'
 import authPlugin from './plugins/auth.js'
 import documentation from './plugins/documentation.js'
 import bootstrapPlugin from './plugins/bootstrap.js'
@@ -9,10 +11,12 @@ import deployerPlugin from './plugins/deployer.js'
 import errorHandler from './plugins/error-handler.js'
 import jsonBody from './plugins/json-body.js'
 import keygenPlugin from './plugins/keygen.js'
+import metricsPlugin from './plugins/metrics.js'
 import sealerPlugin from './plugins/sealer.js'
 import servicesPlugin from './plugins/services.js'
 import shutdown from './plugins/shutdown.js'
 import storePlugin from './plugins/store.js'
+import auditRoutes from './routes/audit.js'
 import environmentRoutes from './routes/environments.js'
 import healthRoutes from './routes/health.js'
 import jwkRoutes from './routes/jwks.js'
@@ -23,8 +27,8 @@ import { VERSION } from './version.js'
 export const BODY_LIMIT = 64 * 1024
 
 export interface BuildOptions {
-  /** Fastify logger settings; defaults to pino at the configured level */
-  logger?: FastifyServerOptions['logger']
+  /** false silences the log; a stream receives it (with the same level and redaction) */
+  logger?: false | { stream: { write: (line: string) => void }, level?: string }
   /** the service's notion of now (tests pin it) */
   clock?: () => Date
 }
@@ -38,9 +42,12 @@ export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers.cookie'
  */
 export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel, redact: REDACTED_PATHS },
+    logger: options.logger === false
+      ? false
+      : { level: options.logger?.level ?? config.logLevel, redact: REDACTED_PATHS, ...(options.logger === undefined ? {} : { stream: options.logger.stream }) },
     bodyLimit: BODY_LIMIT,
     return503OnClosing: false,
+    genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     // Errors raised before routing (a malformed URL, say) bypass the error handler.
     frameworkErrors: (error, _request, reply) => {
@@ -51,22 +58,28 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)
+  // The id on every log line of a request, handed back so an operator can find them.
+  app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id) })
   await app.register(errorHandler)
   await app.register(jsonBody)
   await app.register(shutdown)
+  // Before any route, so the OpenAPI document sees them all.
+  await app.register(documentation, { version: VERSION })
   await app.register(storePlugin, { dataDir: config.dataDir })
   await app.register(sealerPlugin, { config })
   await app.register(bootstrapPlugin, { dataDir: config.dataDir })
+  await app.register(metricsPlugin)
   await app.register(keygenPlugin, { size: config.poolSize, maxQueue: config.poolMaxQueue })
   await app.register(deployerPlugin, { dataDir: config.dataDir })
   await app.register(servicesPlugin, { dataDir: config.dataDir, clock: options.clock })
 
-  await app.register(documentation, { version: VERSION })
   await app.register(healthRoutes)
   await app.register(publicJwksRoutes)
   await app.register(async (apiops) => {
     await apiops.register(authPlugin)
+    await apiops.register(auditFailures)
     await apiops.register(jwkRoutes)
+    await apiops.register(auditRoutes)
     await apiops.register(environmentRoutes)
   }, { prefix: '/apiops' })
 

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../config.js'
 import { Store } from '../store/store.js'
+import { auditCommand } from './audit.js'
 import { CliError, usageError, type CliIo } from './io.js'
 import { envCommand, projectCommand } from './resources.js'
 import { tokenCommand } from './tokens.js'
@@ -13,6 +14,8 @@ Usage:
   jwkd token create --name NAME --roles R1,R2 [--projects P1,P2|*] [--expires-in 90d]
           prints the new token alone on stdout (it is shown once, stored only as a hash)
   jwkd token list | revoke NAME
+  jwkd audit [--project P] [--since 2026-01-01T00:00:00Z|24h] [--limit N]
+          one entry per line: time, token, action, project, key, kid, outcome, request id (tab-separated)
 
 Commands work on the data directory while the server runs; changes take effect without a restart.
 
@@ -34,7 +37,10 @@ export async function runCli (argv: string[], env: Record<string, string | undef
         name: { type: 'string' },
         roles: { type: 'string' },
         projects: { type: 'string' },
-        'expires-in': { type: 'string' }
+        'expires-in': { type: 'string' },
+        project: { type: 'string' },
+        since: { type: 'string' },
+        limit: { type: 'string' }
       }
     })
   } catch (err) {
@@ -56,6 +62,7 @@ export async function runCli (argv: string[], env: Record<string, string | undef
       case 'project': await projectCommand(action, ctx); break
       case 'env': await envCommand(action, ctx); break
       case 'token': await tokenCommand(action, { store, io, positionals, options: parsed.values }); break
+      case 'audit': await auditCommand({ store, io, options: parsed.values }); break
       default: throw usageError(`unknown command ${JSON.stringify(group)}; see jwkd --help`)
     }
     return 0

@@ -20,3 +20,8 @@ export interface GeneratedKey {
   jwk: Jwk
   thumbprint: string
 }
+
+/** What a worker sends back: the key and how long the generation itself took. */
+export interface KeygenResult extends GeneratedKey {
+  durationMs: number
+}

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 
 /** GET /apiops/environments/: any valid token may see where keys are deployed. */
 const environmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/environments', { schema: { summary: 'List environments' } }, async () => {
+  app.get('/environments', { schema: { tags: ['Environments'], summary: 'List environments' } }, async () => {
     const resultList = app.store.environments.list().map(({ name, description }) => ({ name, description }))
     return { success: true, resultList, resultCount: resultList.length }
   })

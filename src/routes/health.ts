@@ -3,13 +3,20 @@ import { ServiceUnavailableError } from '../errors.js'
 
 /** Unauthenticated probes: liveness says the process answers, readiness that it can do its job. */
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/health', async () => ({ status: 'ok' }))
-
-  app.get('/ready', async () => {
-    const checks = {
-      database: app.store.db.open && app.store.db.prepare('SELECT 1').pluck().get() === 1,
-      pool: app.keygen.size > 0
+  /** Taking the write lock and letting it go proves the file is open, writable and not stuck. */
+  const databaseWritable = (): boolean => {
+    try {
+      app.store.db.exec('BEGIN IMMEDIATE; ROLLBACK')
+      return true
+    } catch {
+      return false
     }
+  }
+
+  app.get('/health', { schema: { tags: ['Operations'], summary: 'Liveness', security: [] } }, async () => ({ status: 'ok' }))
+
+  app.get('/ready', { schema: { tags: ['Operations'], summary: 'Readiness: the database is writable and the keygen pool has threads', security: [] } }, async () => {
+    const checks = { database: databaseWritable(), pool: app.keygen.size > 0 }
     if (!checks.database || !checks.pool) throw new ServiceUnavailableError(`not ready: ${JSON.stringify(checks)}`, 5)
     return { status: 'ready', checks }
   })

@@ -23,13 +23,14 @@ const downloadName = (name: string): string => (name.replace(/[^A-Za-z0-9._-]+/g
 const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/projects/:projectName/jwks/generate', {
     schema: {
+      tags: ['JWKs'],
       summary: 'Generate JWK',
       description: 'Generates a key in the worker pool, stores it with its private members sealed, and deploys it to every environment before answering.',
       params: ProjectParams,
       body: GenerateJwkBody,
       response: { 200: DeploymentResponse, ...errors }
     },
-    config: { roles: DEPLOY_ROLES }
+    config: { roles: DEPLOY_ROLES, audit: 'jwk.generate' }
   }, async (request, reply) => {
     const { record, deploymentResult } = await app.jwks.generate(request.project, request.body, actor(request), clientSignal(reply))
     reply.header('location', jwkLocation(request.project.name, record.name))
@@ -38,13 +39,14 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/projects/:projectName/jwks', {
     schema: {
+      tags: ['JWKs'],
       summary: 'Create JWK',
       description: 'Imports a key from a pasted JWK or JWK Set (COPY_PASTE) or from an http(s) URL (URL), vetted by really importing it, then stores and deploys it like a generated key.',
       params: ProjectParams,
       body: CreateJwkBody,
       response: { 200: DeploymentResponse, ...errors }
     },
-    config: { roles: DEPLOY_ROLES }
+    config: { roles: DEPLOY_ROLES, audit: 'jwk.create' }
   }, async (request, reply) => {
     const { record, deploymentResult } = await app.jwks.create(request.project, request.body, actor(request), clientSignal(reply))
     reply.header('location', jwkLocation(request.project.name, record.name))
@@ -52,12 +54,12 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/projects/:projectName/jwks', {
-    schema: { summary: 'List JWKs', description: 'Metadata of every key in the project; never key material.', params: ProjectParams },
+    schema: { tags: ['JWKs'], summary: 'List JWKs', description: 'Metadata of every key in the project; never key material.', params: ProjectParams },
     config: { roles: READ_ROLES }
   }, async (request) => ({ success: true, resultList: app.jwks.list(request.project) }))
 
   app.get('/projects/:projectName/jwks/:name', {
-    schema: { summary: 'Get JWK', params: JwkParams, querystring: PublicOnlyQuery },
+    schema: { tags: ['JWKs'], summary: 'Get JWK', params: JwkParams, querystring: PublicOnlyQuery },
     config: { roles: READ_ROLES }
   }, async (request) => ({
     success: true,
@@ -66,13 +68,14 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.put('/projects/:projectName/jwks/:name', {
     schema: {
+      tags: ['JWKs'],
       summary: 'Update JWK',
       description: 'Renames and/or redescribes a key; its material and kid stay. Redeploys to every environment.',
       params: JwkParams,
       body: UpdateJwkBody,
       response: { 200: DeploymentResponse, ...errors }
     },
-    config: { roles: DEPLOY_ROLES }
+    config: { roles: DEPLOY_ROLES, audit: 'jwk.update' }
   }, async (request, reply) => {
     const { record, deploymentResult } = await app.jwks.update(request.project, request.params.name, request.body, actor(request))
     reply.header('location', jwkLocation(request.project.name, record.name))
@@ -81,19 +84,20 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete('/projects/:projectName/jwks/:name', {
     schema: {
+      tags: ['JWKs'],
       summary: 'Delete JWK',
       description: 'Removes the key and undeploys it from every environment.',
       params: JwkParams,
       response: { 200: DeploymentResponse, ...errors }
     },
-    config: { roles: DEPLOY_ROLES }
+    config: { roles: DEPLOY_ROLES, audit: 'jwk.delete' }
   }, async (request) => {
     const { deploymentResult } = await app.jwks.delete(request.project, request.params.name, actor(request))
     return { success: true, deploymentResult }
   })
 
   app.get('/projects/:projectName/jwks/:name/export-file', {
-    schema: { summary: 'Export JWK', description: 'The key as a one-key JWK Set, as a file download.', params: JwkParams, querystring: PublicOnlyQuery },
+    schema: { tags: ['JWKs'], summary: 'Export JWK', description: 'The key as a one-key JWK Set, as a file download.', params: JwkParams, querystring: PublicOnlyQuery },
     config: { roles: READ_ROLES }
   }, async (request, reply) => {
     const set = app.jwks.exportSet(request.project, request.params.name, { publicOnly: request.query.publicOnly === true })

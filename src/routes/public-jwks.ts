@@ -8,7 +8,9 @@ const CACHE_CONTROL = 'public, max-age=60, must-revalidate'
 const publicJwksRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/environments/:environment/projects/:projectName/jwks.json', {
     schema: {
+      tags: ['Public'],
       summary: 'Public JWK Set',
+      security: [],
       description: 'The public parts of the asymmetric keys deployed in the environment and not expired. ETag / If-None-Match supported.',
       params: Type.Object({ environment: Type.String({ maxLength: 1024 }), projectName: Type.String({ maxLength: 1024 }) })
     }

@@ -69,4 +69,13 @@ export type DeploymentResult = Static<typeof DeploymentResult>
 export const DeploymentResponse = Type.Object({
   success: Type.Boolean(),
   deploymentResult: DeploymentResult
+}, {
+  examples: [{
+    success: true,
+    deploymentResult: {
+      success: true,
+      message: 'Deployment completed successfully',
+      environmentResults: [{ environmentName: 'production', success: true, message: 'Deployed successfully' }]
+    }
+  }]
 })

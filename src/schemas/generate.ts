@@ -66,13 +66,13 @@ export const GenerateJwkBody = Type.Object({
   okp: Type.Optional(OkpParameters)
 }, {
   ...closed,
-  examples: [{
-    name: 'generated-rsa-jwk',
-    description: 'Auto-generated RSA JWK',
-    type: 'RSA',
-    kid: 'rsa-key-1',
-    rsa: { keySize: 2048, keyUseType: 'SIGNATURE', algorithm: 'RSA256', keyIdType: 'TIMESTAMP' }
-  }]
+  // The four full request bodies of the Apinizer Generate JWK document.
+  examples: [
+    { name: 'generated-rsa-jwk', description: 'Auto-generated RSA JWK', type: 'RSA', kid: 'rsa-key-1', rsa: { keySize: 2048, keyUseType: 'SIGNATURE', algorithm: 'RSA256', keyIdType: 'TIMESTAMP', notBeforeTime: '2024-01-01T00:00:00Z', expirationTime: '2025-01-01T00:00:00Z' } },
+    { name: 'generated-ec-jwk', description: 'Auto-generated EC JWK', type: 'EC', kid: 'ec-key-1', ec: { curveType: 'P256', keyUseType: 'SIGNATURE', algorithm: 'ES256', keyIdType: 'TIMESTAMP', notBeforeTime: '2024-01-01T00:00:00Z', expirationTime: '2025-01-01T00:00:00Z' } },
+    { name: 'generated-oct-jwk', description: 'Auto-generated symmetric key', type: 'OCT', kid: 'oct-key-1', oct: { keySize: 256, keyUseType: 'SIGNATURE', algorithm: 'HS256', keyIdType: 'TIMESTAMP', passwordSaltLength: 8, passwordIterationCount: 1000, notBeforeTime: '2024-01-01T00:00:00Z', expirationTime: '2025-01-01T00:00:00Z' } },
+    { name: 'generated-okp-jwk', description: 'Auto-generated OKP JWK', type: 'OKP', kid: 'okp-key-1', okp: { curveType: 'ED25519', keyUseType: 'SIGNATURE', algorithm: 'EdDSA', keyIdType: 'TIMESTAMP', notBeforeTime: '2024-01-01T00:00:00Z', expirationTime: '2025-01-01T00:00:00Z' } }
+  ]
 })
 
 export type GenerateJwkBody = Static<typeof GenerateJwkBody>

@@ -10,6 +10,28 @@ export interface AuditEntry {
   requestId?: string
 }
 
+export interface AuditRecord {
+  at: string
+  actor: string
+  action: string
+  project: string | null
+  jwkName: string | null
+  kid: string | null
+  outcome: string
+  requestId: string | null
+}
+
+interface Row {
+  at: string,
+  actor: string,
+  action: string,
+  project: string | null,
+  jwk_name: string | null,
+  kid: string | null,
+  outcome: string,
+  request_id: string | null
+}
+
 /** Append-only (triggers refuse UPDATE and DELETE): who did what to which key, never key material. */
 export class AuditLog {
   readonly #db: Db
@@ -21,5 +43,26 @@ export class AuditLog {
   append (entry: AuditEntry): void {
     this.#db.prepare('INSERT INTO audit_log (at, actor, action, project, jwk_name, kid, outcome, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(new Date().toISOString(), entry.actor, entry.action, entry.project ?? null, entry.jwkName ?? null, entry.kid ?? null, entry.outcome, entry.requestId ?? null)
+  }
+
+  /** Oldest first, from `since` on, at most `limit` entries. */
+  list (filter: { project?: string, since?: Date, limit: number }): AuditRecord[] {
+    const rows = this.#db.prepare(`SELECT * FROM audit_log
+      WHERE (@project IS NULL OR project = @project) AND (@since IS NULL OR at >= @since)
+      ORDER BY id LIMIT @limit`).all({
+      project: filter.project ?? null,
+      since: filter.since?.toISOString() ?? null,
+      limit: filter.limit
+    }) as Row[]
+    return rows.map(row => ({
+      at: row.at,
+      actor: row.actor,
+      action: row.action,
+      project: row.project,
+      jwkName: row.jwk_name,
+      kid: row.kid,
+      outcome: row.outcome,
+      requestId: row.request_id
+    }))
   }
 }
