@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { KeyMaterialSpec } from '../crypto/jwk.js'
+import { LANES, type Lane } from '../pool/keygen-pool.js'
 
 /** What the rest of the app reports; the keygen pool and the routes feed these. */
 export interface Metrics {
@@ -59,24 +60,20 @@ async function metricsPlugin (app: FastifyInstance): Promise<void> {
     help: 'Key generations refused with 503 because the pool queue was full',
     registers: [registry]
   })
-  new Gauge({ // eslint-disable-line no-new -- registered on creation, read on scrape
-    name: 'jwkd_keygen_pool_utilization',
-    help: 'Share of the pool\'s capacity in use (piscina utilization, 0 to 1)',
-    registers: [registry],
-    collect () { this.set(app.keygen.utilization) }
-  })
-  new Gauge({ // eslint-disable-line no-new
-    name: 'jwkd_keygen_queue_depth',
-    help: 'Generations waiting for a worker',
-    registers: [registry],
-    collect () { this.set(app.keygen.queueSize) }
-  })
-  new Gauge({ // eslint-disable-line no-new
-    name: 'jwkd_keygen_pool_threads',
-    help: 'Worker threads in the keygen pool',
-    registers: [registry],
-    collect () { this.set(app.keygen.size) }
-  })
+  const laneGauge = (name: string, help: string, read: (lane: Lane) => number): void => {
+    new Gauge({ // eslint-disable-line no-new -- registered on creation, read on scrape
+      name,
+      help,
+      labelNames: ['lane'] as const,
+      registers: [registry],
+      collect () {
+        for (const lane of LANES) this.set({ lane }, read(lane))
+      }
+    })
+  }
+  laneGauge('jwkd_keygen_pool_utilization', 'Share of a lane\'s capacity in use (piscina utilization, 0 to 1)', lane => app.keygen.utilization(lane))
+  laneGauge('jwkd_keygen_queue_depth', 'Tasks waiting for a worker, per lane', lane => app.keygen.queueSize(lane))
+  laneGauge('jwkd_keygen_pool_threads', 'Worker threads per lane (heavy: RSA, light: the rest)', lane => app.keygen.size(lane))
 
   app.decorate('metrics', { registry, keygenDuration, poolRejections })
 

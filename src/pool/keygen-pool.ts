@@ -7,8 +7,24 @@ import { ClientGoneError, ServiceUnavailableError } from '../errors.js'
 // beside src/ in both layouts (rootDir "."), with the same extension as this file.
 const WORKER_FILE = new URL(`../../workers/keygen${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href
 
+/**
+ * RSA work (seconds per key) and everything else (well under a millisecond)
+ * go to separate lanes, so an EC key never waits behind RSA-4096 jobs.
+ */
+export type Lane = 'heavy' | 'light'
+export const LANES: readonly Lane[] = ['heavy', 'light']
+
+/**
+ * Heavy workers run at the lowest CPU priority (nice 19; on Linux a thread's
+ * nice value is its own): alone they get every free cycle, but the event
+ * loop and light keys take the CPU from them whenever they need it.
+ */
+const HEAVY_NICE = 19
+
 export interface KeygenPoolOptions {
+  /** heavy-lane threads; the light lane gets half as many, at least one */
   size: number
+  /** queued tasks per lane before 503 */
   maxQueue: number
   /** told about every generation and every refusal, for metrics */
   observer?: {
@@ -17,56 +33,72 @@ export interface KeygenPoolOptions {
   }
 }
 
+type Pool = Piscina<unknown, KeygenResult | InspectResult | number>
+
+export const laneOfTask = (task: KeygenTask): Lane => task.material.kty === 'RSA' ? 'heavy' : 'light'
+const laneOfJwk = (jwk: unknown): Lane => (jwk as { kty?: unknown } | null)?.kty === 'RSA' ? 'heavy' : 'light'
+
 /**
- * The only way key material gets made or vetted: a bounded piscina pool, so
+ * The only way key material gets made or vetted: bounded piscina pools, so
  * the event loop never runs a key generation and a flood of requests is
  * refused (503) instead of queued without limit.
  */
 export class KeygenPool {
-  readonly #pool: Piscina<KeygenTask | unknown, KeygenResult | InspectResult>
+  readonly #pools: Record<Lane, Pool>
   readonly #maxQueue: number
   readonly #observer: KeygenPoolOptions['observer']
 
   constructor (options: KeygenPoolOptions) {
     this.#maxQueue = options.maxQueue
     this.#observer = options.observer
-    this.#pool = new Piscina<KeygenTask | unknown, KeygenResult | InspectResult>({
+    const pool = (threads: number, niceIncrement: number): Pool => new Piscina({
       filename: WORKER_FILE,
-      minThreads: options.size,
-      maxThreads: options.size,
-      maxQueue: options.maxQueue
+      minThreads: threads,
+      maxThreads: threads,
+      maxQueue: options.maxQueue,
+      niceIncrement
     })
+    this.#pools = {
+      heavy: pool(options.size, HEAVY_NICE),
+      light: pool(Math.max(1, Math.floor(options.size / 2)), 0)
+    }
   }
 
-  get size (): number {
-    return this.#pool.threads.length
+  size (lane: Lane): number {
+    return this.#pools[lane].threads.length
   }
 
-  get queueSize (): number {
-    return this.#pool.queueSize
+  queueSize (lane: Lane): number {
+    return this.#pools[lane].queueSize
   }
 
-  get utilization (): number {
-    return this.#pool.utilization
+  utilization (lane: Lane): number {
+    return this.#pools[lane].utilization
   }
 
   async generate (task: KeygenTask, signal?: AbortSignal): Promise<KeygenResult> {
-    const result = await this.#run(task, 'default', signal) as KeygenResult
+    const result = await this.#run(laneOfTask(task), task, 'default', signal) as KeygenResult
     this.#observer?.generated(task, result.durationMs / 1000)
     return result
   }
 
   /** Imports and cross-checks a JWK someone brought (see inspectJwk). */
   async inspect (jwk: unknown, signal?: AbortSignal): Promise<InspectResult> {
-    return await this.#run(jwk, 'inspect', signal) as InspectResult
+    return await this.#run(laneOfJwk(jwk), jwk, 'inspect', signal) as InspectResult
   }
 
-  async #run (task: unknown, name: string, signal: AbortSignal | undefined): Promise<KeygenResult | InspectResult> {
+  /** The nice value a lane's worker runs at: proof the priority took effect. */
+  async niceness (lane: Lane): Promise<number> {
+    return await this.#run(lane, null, 'niceness', undefined) as number
+  }
+
+  async #run (lane: Lane, task: unknown, name: string, signal: AbortSignal | undefined): Promise<KeygenResult | InspectResult | number> {
+    const pool = this.#pools[lane]
     // piscina's own maxQueue does not count tasks that carry an AbortSignal
     // (they wait in a separate, unbounded queue), so the bound is kept here.
-    if (this.#pool.queueSize >= this.#maxQueue) throw this.#busy()
+    if (pool.queueSize >= this.#maxQueue) throw this.#busy()
     try {
-      return await this.#pool.run(task, { name, signal: signal ?? null })
+      return await pool.run(task, { name, signal: signal ?? null })
     } catch (err) {
       if ((err as Error).message === 'Task queue is at limit') throw this.#busy()
       if (signal?.aborted === true) throw new ClientGoneError()
@@ -80,6 +112,6 @@ export class KeygenPool {
   }
 
   async close (): Promise<void> {
-    await this.#pool.close({ force: true })
+    await Promise.all(LANES.map(lane => this.#pools[lane].close({ force: true })))
   }
 }

@@ -101,8 +101,9 @@ export class JwkRepository {
   }
 
   #firstFreeKid (projectId: string, base: string): string {
-    const taken = new Set((this.#db.prepare('SELECT kid FROM jwks WHERE project_id = ? AND (kid = ? OR substr(kid, 1, ?) = ?)')
-      .pluck().all(projectId, base, base.length + 1, base + '-') as string[]))
+    // `base-…` as a range ('.' follows '-'), so the (project_id, kid) index answers it.
+    const taken = new Set((this.#db.prepare('SELECT kid FROM jwks WHERE project_id = ? AND (kid = ? OR (kid >= ? AND kid < ?))')
+      .pluck().all(projectId, base, base + '-', base + '.') as string[]))
     if (!taken.has(base)) return base
     let suffix = 2
     while (taken.has(`${base}-${suffix}`)) suffix++

@@ -1,0 +1,26 @@
+import t from 'tap'
+import { KeygenPool } from '../../src/pool/keygen-pool.js'
+
+/** SPEC §6 / issue P2: RSA work runs in its own lane at the lowest priority. */
+t.test('heavy workers run at nice 19, light workers at the process priority', async t => {
+  const pool = new KeygenPool({ size: 2, maxQueue: 8 })
+  t.teardown(() => pool.close())
+  t.equal(await pool.niceness('heavy'), 19)
+  t.equal(await pool.niceness('light'), 0)
+  t.equal(pool.size('heavy'), 2)
+  t.equal(pool.size('light'), 1)
+})
+
+t.test('an EC key does not wait behind RSA-4096 keys', async t => {
+  const pool = new KeygenPool({ size: 1, maxQueue: 8 })
+  t.teardown(() => pool.close())
+  const now = Math.floor(Date.now() / 1000)
+  const task = (material: any): any => ({ material, use: 'sig', iat: now, nbf: now, exp: now + 60 })
+  const heavy = [0, 1, 2].map(() => pool.generate(task({ kty: 'RSA', modulusLength: 4096 })))
+  let heavyDone = 0
+  for (const job of heavy) job.then(() => heavyDone++, () => {})
+  const ec = await pool.generate(task({ kty: 'EC', crv: 'P-256' }))
+  t.equal(ec.jwk.crv, 'P-256')
+  t.equal(heavyDone, 0, 'the EC key came back while all three RSA-4096 keys were still in the heavy lane')
+  await Promise.all(heavy)
+})
