@@ -1,0 +1,14 @@
+// The P3 baseline: Fastify, one route, generate + export on the request's
+// thread, no validation, no pool, no encryption, no database, no files.
+import { generateKeyPairSync } from 'node:crypto'
+import Fastify from 'fastify'
+
+const app = Fastify({ logger: false })
+app.post('/generate/:kind', async (request) => {
+  const { kind } = request.params as { kind: string }
+  const { privateKey } = kind === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  return { success: true, jwk: privateKey.export({ format: 'jwk' }) }
+})
+const url = await app.listen({ host: '127.0.0.1', port: 0 })
+process.stdout.write(`listening ${url}\n`)
+process.once('SIGTERM', () => { app.close().then(() => process.exit(0), () => process.exit(1)) })

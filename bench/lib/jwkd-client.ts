@@ -1,0 +1,31 @@
+import type { JwkdService } from './processes.js'
+import { load, uniqueName, type LoadOptions, type LoadResult } from './load.js'
+
+export type KeyBody = () => Record<string, unknown>
+
+export const ecBody = (prefix: string): KeyBody => () => ({ name: uniqueName(prefix), type: 'EC', ec: { curveType: 'P256' } })
+export const ed25519Body = (prefix: string): KeyBody => () => ({ name: uniqueName(prefix), type: 'OKP', okp: { curveType: 'ED25519' } })
+export const rsaBody = (prefix: string, keySize: number): KeyBody => () => ({ name: uniqueName(prefix), type: 'RSA', rsa: { keySize } })
+
+/** Load on jwkd's generate route for a project, authenticated with the admin token. */
+export async function generateLoad (server: JwkdService, project: string, body: KeyBody, options: Omit<LoadOptions, 'url'>): Promise<LoadResult> {
+  return await load({
+    ...options,
+    url: `${server.url}/apiops/projects/${project}/jwks/generate`,
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.token}` },
+    body
+  })
+}
+
+export async function listLoad (server: JwkdService, project: string, options: Omit<LoadOptions, 'url'>): Promise<LoadResult> {
+  return await load({ ...options, url: `${server.url}/apiops/projects/${project}/jwks/`, headers: { authorization: `Bearer ${server.token}` } })
+}
+
+/** Fails the bench loudly when a load did not do what it was asked: a figure from errors is no figure. */
+export function expectClean (result: LoadResult, what: string, amount?: number): LoadResult {
+  if (result.errors > 0 || result.non2xx > 0 || (amount !== undefined && result.ok !== amount)) {
+    throw new Error(`${what}: ${result.ok} ok, ${result.non2xx} non-2xx, ${result.errors} errors`)
+  }
+  return result
+}

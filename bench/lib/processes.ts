@@ -1,0 +1,85 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+export interface Service {
+  url: string
+  pid: number
+  stop: () => Promise<void>
+  /** resident set size of the server process, in bytes */
+  rss: () => number
+}
+
+export function rssOf (pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return Number(match?.[1] ?? 0) * 1024
+}
+
+async function listening (child: ChildProcess, pattern: RegExp): Promise<string> {
+  let output = ''
+  return await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no start within 60 s:\n${output}`)), 60_000)
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = pattern.exec(output)
+      if (match !== null) {
+        clearTimeout(timer)
+        resolve(match[1]!)
+      }
+    })
+    child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
+    child.once('exit', code => { clearTimeout(timer); reject(new Error(`exited with ${code}:\n${output}`)) })
+  })
+}
+
+function service (child: ChildProcess, url: string, cleanup: () => void): Service {
+  return {
+    url,
+    pid: child.pid!,
+    rss: () => rssOf(child.pid!),
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM')
+        await once(child, 'exit')
+      }
+      cleanup()
+    }
+  }
+}
+
+export interface JwkdService extends Service {
+  token: string
+  dataDir: string
+}
+
+/** A real jwkd server process on a fresh data directory, with projects and environments made by its CLI. */
+export async function startJwkd (options: { projects: string[], environments: string[], poolSize?: number, env?: Record<string, string> }): Promise<JwkdService> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'jwkd-bench-'))
+  const env = { ...process.env, JWKD_DATA_DIR: dataDir, JWKD_LOG_LEVEL: 'warn', ...options.env }
+  const cli = (...args: string[]): void => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env, encoding: 'utf8' })
+    if (result.status !== 0) throw new Error(`jwkd ${args.join(' ')}: ${result.stderr}`)
+  }
+  for (const project of options.projects) cli('project', 'create', project)
+  for (const environment of options.environments) cli('env', 'create', environment)
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: ROOT,
+    env: { ...env, JWKD_PORT: '0', JWKD_LOG_LEVEL: 'info', ...(options.poolSize === undefined ? {} : { JWKD_POOL_SIZE: String(options.poolSize) }) },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const url = await listening(child, /Server listening at (http:\/\/127\.0\.0\.1:\d+)/)
+  const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()
+  return { ...service(child, url, () => rmSync(dataDir, { recursive: true, force: true })), token, dataDir }
+}
+
+/** The baseline server: a bare Fastify route that generates and exports a key, nothing more. */
+export async function startBare (): Promise<Service> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/bare-server.ts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const url = await listening(child, /listening (http:\/\/127\.0\.0\.1:\d+)/)
+  return service(child, url, () => {})
+}

@@ -1,0 +1,43 @@
+import { ecBody, ed25519Body, expectClean, generateLoad } from '../lib/jwkd-client.js'
+import { load } from '../lib/load.js'
+import { startBare, startJwkd } from '../lib/processes.js'
+import { round, summarize } from '../lib/stats.js'
+import type { BenchOptions, Row } from '../lib/types.js'
+
+/**
+ * P3: generate through the full path (auth, validation, pool, sealing,
+ * synchronous=FULL commit, snapshots in two environments, all durable before
+ * the 200), against a bare Fastify route that only generates and exports the
+ * same key; c = 50, same run, alternating.
+ */
+export async function durableThroughput (options: BenchOptions): Promise<Row[]> {
+  const seconds = options.smoke ? 1 : 6
+  const repeats = options.smoke ? 1 : 3
+  const kinds = [{ name: 'EC P-256', bare: 'ec', body: ecBody('p3') }, { name: 'Ed25519', bare: 'ed25519', body: ed25519Body('p3') }]
+  const bare = await startBare()
+  const jwkd = await startJwkd({ projects: ['p3'], environments: ['staging'], poolSize: options.threads })
+  const rows: Row[] = []
+  try {
+    for (const kind of kinds) {
+      const ratios: number[] = []
+      const figures: string[] = []
+      for (let repeat = 0; repeat < repeats; repeat++) {
+        const baseline = expectClean(await load({ url: `${bare.url}/generate/${kind.bare}`, method: 'POST', connections: 50, duration: seconds, body: kind.body }), 'P3 bare')
+        const full = expectClean(await generateLoad(jwkd, 'p3', kind.body, { connections: 50, duration: seconds }), 'P3 jwkd')
+        ratios.push(full.rate / baseline.rate)
+        figures.push(`${round(full.rate, 0)}/${round(baseline.rate, 0)}`)
+      }
+      const measured = summarize(ratios)
+      rows.push({
+        scenario: `P3 ${kind.name} durable generate ÷ bare route (c = 50, 2 environments)`,
+        measured,
+        target: '≥ 0.5',
+        met: measured.median >= 0.5,
+        detail: `req/s jwkd/bare per repeat: ${figures.join(', ')}`
+      })
+    }
+  } finally {
+    await Promise.all([bare.stop(), jwkd.stop()])
+  }
+  return rows
+}

@@ -1,0 +1,36 @@
+import { ecBody, expectClean, generateLoad, listLoad } from '../lib/jwkd-client.js'
+import { startJwkd } from '../lib/processes.js'
+import { round, summarize } from '../lib/stats.js'
+import type { BenchOptions, Row } from '../lib/types.js'
+
+/** P4: generate p50 in a project holding 10 000 keys against one holding 10; same server, alternating. */
+export async function scale (options: BenchOptions): Promise<Row[]> {
+  const big = options.smoke ? 50 : 10_000
+  const seconds = options.smoke ? 1 : 5
+  const repeats = options.smoke ? 1 : 3
+  const server = await startJwkd({ projects: ['small', 'big'], environments: ['staging'], poolSize: options.threads })
+  const ratios: number[] = []
+  const figures: string[] = []
+  let listP50 = 0
+  try {
+    expectClean(await generateLoad(server, 'small', ecBody('seed'), { connections: 1, amount: 10 }), 'P4 seed small', 10)
+    expectClean(await generateLoad(server, 'big', ecBody('seed'), { connections: 50, amount: big }), 'P4 seed big', big)
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      const small = expectClean(await generateLoad(server, 'small', ecBody('small'), { connections: 1, duration: seconds }), 'P4 small')
+      const large = expectClean(await generateLoad(server, 'big', ecBody('big'), { connections: 1, duration: seconds }), 'P4 big')
+      ratios.push(large.p50 / Math.max(small.p50, 1))
+      figures.push(`${large.p50}/${small.p50} ms`)
+    }
+    listP50 = expectClean(await listLoad(server, 'big', { connections: 1, duration: seconds }), 'P4 list').p50
+  } finally {
+    await server.stop()
+  }
+  const measured = summarize(ratios)
+  return [{
+    scenario: `P4 generate p50, ${big} keys in the project ÷ 10`,
+    measured,
+    target: '≤ 1.2',
+    met: measured.median <= 1.2,
+    detail: `p50 big/small per repeat: ${figures.join(', ')} (1 ms floor); list of ${big} keys: p50 ${round(listP50)} ms`
+  }]
+}
