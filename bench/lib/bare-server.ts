@@ -11,4 +11,5 @@ app.post('/generate/:kind', async (request) => {
 })
 const url = await app.listen({ host: '127.0.0.1', port: 0 })
 process.stdout.write(`listening ${url}\n`)
-process.once('SIGTERM', () => { app.close().then(() => process.exit(0), () => process.exit(1)) })
+// A baseline has nothing to finish: stop at once.
+process.once('SIGTERM', () => process.exit(0))

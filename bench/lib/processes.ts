@@ -45,7 +45,9 @@ function service (child: ChildProcess, url: string, cleanup: () => void): Servic
     stop: async () => {
       if (child.exitCode === null) {
         child.kill('SIGTERM')
+        const killer = setTimeout(() => child.kill('SIGKILL'), 15_000)
         await once(child, 'exit')
+        clearTimeout(killer)
       }
       cleanup()
     }
@@ -58,7 +60,7 @@ export interface JwkdService extends Service {
 }
 
 /** A real jwkd server process on a fresh data directory, with projects and environments made by its CLI. */
-export async function startJwkd (options: { projects: string[], environments: string[], poolSize?: number, env?: Record<string, string> }): Promise<JwkdService> {
+export async function startJwkd (options: { projects: string[], environments: string[], poolSize?: number, env?: Record<string, string>, nodeArgs?: string[] }): Promise<JwkdService> {
   const dataDir = mkdtempSync(join(tmpdir(), 'jwkd-bench-'))
   const env = { ...process.env, JWKD_DATA_DIR: dataDir, JWKD_LOG_LEVEL: 'warn', ...options.env }
   const cli = (...args: string[]): void => {
@@ -67,7 +69,7 @@ export async function startJwkd (options: { projects: string[], environments: st
   }
   for (const project of options.projects) cli('project', 'create', project)
   for (const environment of options.environments) cli('env', 'create', environment)
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
     env: { ...env, JWKD_PORT: '0', JWKD_LOG_LEVEL: 'info', ...(options.poolSize === undefined ? {} : { JWKD_POOL_SIZE: String(options.poolSize) }) },
     stdio: ['ignore', 'pipe', 'pipe']

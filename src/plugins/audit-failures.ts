@@ -20,14 +20,14 @@ async function auditFailures (app: FastifyInstance): Promise<void> {
     const params = request.params as { projectName?: string, name?: string }
     const bodyName = (request.body as { name?: unknown } | undefined)?.name
     const jwkName = params.name ?? (typeof bodyName === 'string' ? bodyName.slice(0, 255) : undefined)
-    app.store.audit.append({
+    await app.store.commits.run(() => app.store.audit.append({
       actor: request.token.name,
       action,
       project: params.projectName?.slice(0, 255),
       jwkName,
       outcome: `refused: ${reply.statusCode}`,
       requestId: request.id
-    })
+    }))
   })
 }
 

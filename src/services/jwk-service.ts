@@ -91,27 +91,28 @@ export class JwkService {
   async #commitAndDeploy (project: NamedResource, draft: Draft, kid: KidAssignment, actor: Actor, action: string): Promise<DeployedJwk> {
     const id = randomUUID()
     const { privateMembers, ...fields } = draft
+    const sealedPrivate = privateMembers === undefined ? null : this.#sealer.sealJson(privateMembers, jwkAdditionalData(id))
     let record: JwkRecord
     try {
-      record = this.#store.jwks.insert({
+      record = await this.#store.commits.run(() => this.#store.jwks.insert({
         ...fields,
         id,
         projectId: project.id,
-        sealedPrivate: privateMembers === undefined ? null : this.#sealer.sealJson(privateMembers, jwkAdditionalData(id)),
+        sealedPrivate,
         createdAt: new Date().toISOString()
-      }, kid)
+      }, kid))
     } catch (err) {
       if (err instanceof NameTakenError) throw nameTaken(draft.name)
       if (err instanceof KidTakenError) throw kidTaken(err.kid, err.holder)
       throw err
     }
     const deploymentResult = await this.#deployer.deploy(record, project.name)
-    this.#audit(actor, action, project, record, deploymentResult)
+    await this.#audit(actor, action, project, record, deploymentResult)
     return { record, deploymentResult }
   }
 
-  #audit (actor: Actor, action: string, project: NamedResource, record: JwkRecord, result: DeploymentResult): void {
-    this.#store.audit.append({
+  async #audit (actor: Actor, action: string, project: NamedResource, record: JwkRecord, result: DeploymentResult): Promise<void> {
+    await this.#store.commits.run(() => this.#store.audit.append({
       actor: actor.tokenName,
       action,
       project: project.name,
@@ -119,7 +120,7 @@ export class JwkService {
       kid: record.kid,
       outcome: result.success ? 'success' : `partial: ${result.message}`,
       requestId: actor.requestId
-    })
+    }))
   }
 
   /** Validate, generate in the pool, seal, commit, deploy everywhere: SPEC §4. */
@@ -202,22 +203,22 @@ export class JwkService {
     const current = this.#find(project, name, new NotFoundError(`JWK (name: ${name}) is not found! Try create operation.`))
     let record: JwkRecord
     try {
-      record = this.#store.jwks.update(current, body)
+      record = await this.#store.commits.run(() => this.#store.jwks.update(current, body))
     } catch (err) {
       if (err instanceof NameTakenError) throw new BadRequestError(`JWK (name: ${body.name}) is already exist!`)
       throw err
     }
     const deploymentResult = await this.#deployer.deploy(record, project.name)
-    this.#audit(actor, 'jwk.update', project, record, deploymentResult)
+    await this.#audit(actor, 'jwk.update', project, record, deploymentResult)
     return { record, deploymentResult }
   }
 
   /** Remove, then undeploy; a snapshot left by a failing environment is removed by the next reconcile. */
   async delete (project: NamedResource, name: string, actor: Actor): Promise<DeployedJwk> {
     const record = this.#find(project, name)
-    this.#store.jwks.delete(record.id)
+    await this.#store.commits.run(() => this.#store.jwks.delete(record.id))
     const deploymentResult = await this.#deployer.undeploy(record, project.name)
-    this.#audit(actor, 'jwk.delete', project, record, deploymentResult)
+    await this.#audit(actor, 'jwk.delete', project, record, deploymentResult)
     return { record, deploymentResult }
   }
 

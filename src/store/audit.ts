@@ -1,4 +1,4 @@
-import type { Db } from './database.js'
+import { statement, type Db } from './database.js'
 
 export interface AuditEntry {
   actor: string
@@ -41,13 +41,13 @@ export class AuditLog {
   }
 
   append (entry: AuditEntry): void {
-    this.#db.prepare('INSERT INTO audit_log (at, actor, action, project, jwk_name, kid, outcome, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    statement(this.#db, 'INSERT INTO audit_log (at, actor, action, project, jwk_name, kid, outcome, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(new Date().toISOString(), entry.actor, entry.action, entry.project ?? null, entry.jwkName ?? null, entry.kid ?? null, entry.outcome, entry.requestId ?? null)
   }
 
   /** Oldest first, from `since` on, at most `limit` entries. */
   list (filter: { project?: string, since?: Date, limit: number }): AuditRecord[] {
-    const rows = this.#db.prepare(`SELECT * FROM audit_log
+    const rows = statement(this.#db, `SELECT * FROM audit_log
       WHERE (@project IS NULL OR project = @project) AND (@since IS NULL OR at >= @since)
       ORDER BY id LIMIT @limit`).all({
       project: filter.project ?? null,

@@ -5,6 +5,20 @@ import { MIGRATIONS } from './migrations.js'
 
 export type Db = Database.Database
 
+const statements = new WeakMap<Db, Map<string, Database.Statement>>()
+
+/**
+ * A prepared statement, compiled once per connection: preparing costs more
+ * than running the small statements jwkd uses on every request.
+ */
+export function statement (db: Db, sql: string): Database.Statement {
+  let cache = statements.get(db)
+  if (cache === undefined) statements.set(db, cache = new Map())
+  let prepared = cache.get(sql)
+  if (prepared === undefined) cache.set(sql, prepared = db.prepare(sql))
+  return prepared
+}
+
 export const databasePath = (dataDir: string): string => join(dataDir, 'jwkd.db')
 
 /**

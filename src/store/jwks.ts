@@ -1,6 +1,6 @@
 import type { Jwk, KeyType, KeyUse } from '../crypto/jwk.js'
 import { orderJwk } from '../crypto/jwk.js'
-import type { Db } from './database.js'
+import { statement, type Db } from './database.js'
 import { KidTakenError, NameTakenError, isUniqueViolation } from './errors.js'
 
 export type SourceType = 'GENERATE' | 'COPY_PASTE' | 'URL'
@@ -92,17 +92,17 @@ export class JwkRepository {
   }
 
   nameHolder (projectId: string, name: string): boolean {
-    return this.#db.prepare('SELECT 1 FROM jwks WHERE project_id = ? AND name = ?').get(projectId, name) !== undefined
+    return statement(this.#db, 'SELECT 1 FROM jwks WHERE project_id = ? AND name = ?').get(projectId, name) !== undefined
   }
 
   /** The name of the key in the project holding this kid, if any. */
   kidHolder (projectId: string, kid: string): string | undefined {
-    return (this.#db.prepare('SELECT name FROM jwks WHERE project_id = ? AND kid = ?').get(projectId, kid) as { name: string } | undefined)?.name
+    return (statement(this.#db, 'SELECT name FROM jwks WHERE project_id = ? AND kid = ?').get(projectId, kid) as { name: string } | undefined)?.name
   }
 
   #firstFreeKid (projectId: string, base: string): string {
     // `base-…` as a range ('.' follows '-'), so the (project_id, kid) index answers it.
-    const taken = new Set((this.#db.prepare('SELECT kid FROM jwks WHERE project_id = ? AND (kid = ? OR (kid >= ? AND kid < ?))')
+    const taken = new Set((statement(this.#db, 'SELECT kid FROM jwks WHERE project_id = ? AND (kid = ? OR (kid >= ? AND kid < ?))')
       .pluck().all(projectId, base, base + '-', base + '.') as string[]))
     if (!taken.has(base)) return base
     let suffix = 2
@@ -133,7 +133,7 @@ export class JwkRepository {
       kid = this.#settleKid(jwk.projectId, kidAssignment)
       const publicJwk = orderJwk(kid === null ? jwk.publicJwk : { ...jwk.publicJwk, kid })
       const record: JwkRecord = { ...jwk, kid, publicJwk, updatedAt: jwk.createdAt, revision: 1 }
-      this.#db.prepare(`INSERT INTO jwks (id, project_id, name, description, source_type, source_id, source_url, type, kid,
+      statement(this.#db, `INSERT INTO jwks (id, project_id, name, description, source_type, source_id, source_url, type, kid,
           key_use, algorithm, parameters, public_jwk, sealed_private, thumbprint, not_before, expires_at, created_at, updated_at, revision)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
         record.id, record.projectId, record.name, record.description, record.sourceType, record.sourceId, record.sourceUrl,
@@ -167,7 +167,7 @@ export class JwkRepository {
       revision: record.revision + 1
     }
     try {
-      this.#db.prepare('UPDATE jwks SET name = ?, description = ?, updated_at = ?, revision = ? WHERE id = ?')
+      statement(this.#db, 'UPDATE jwks SET name = ?, description = ?, updated_at = ?, revision = ? WHERE id = ?')
         .run(updated.name, updated.description, updated.updatedAt, updated.revision, record.id)
     } catch (err) {
       if (isUniqueViolation(err)) throw new NameTakenError('JWK', updated.name)
@@ -178,26 +178,26 @@ export class JwkRepository {
 
   /** @returns whether the key existed */
   delete (id: string): boolean {
-    return this.#db.prepare('DELETE FROM jwks WHERE id = ?').run(id).changes > 0
+    return statement(this.#db, 'DELETE FROM jwks WHERE id = ?').run(id).changes > 0
   }
 
   findByName (projectId: string, name: string): JwkRecord | undefined {
-    const row = this.#db.prepare('SELECT * FROM jwks WHERE project_id = ? AND name = ?').get(projectId, name) as Row | undefined
+    const row = statement(this.#db, 'SELECT * FROM jwks WHERE project_id = ? AND name = ?').get(projectId, name) as Row | undefined
     return row === undefined ? undefined : toRecord(row)
   }
 
   /** A project's keys by name, without their sealed private members. */
   listByProject (projectId: string): JwkRecord[] {
-    return (this.#db.prepare('SELECT *, NULL AS sealed_private FROM jwks WHERE project_id = ? ORDER BY name').all(projectId) as Row[]).map(toRecord)
+    return (statement(this.#db, 'SELECT *, NULL AS sealed_private FROM jwks WHERE project_id = ? ORDER BY name').all(projectId) as Row[]).map(toRecord)
   }
 
   countByProject (projectId: string): number {
-    return this.#db.prepare('SELECT count(*) FROM jwks WHERE project_id = ?').pluck().get(projectId) as number
+    return statement(this.#db, 'SELECT count(*) FROM jwks WHERE project_id = ?').pluck().get(projectId) as number
   }
 
   /** Every key with its project's name, for deploying to a new environment and for reconciling. */
   listAll (): Array<JwkRecord & { projectName: string }> {
-    return (this.#db.prepare('SELECT jwks.*, projects.name AS project_name FROM jwks JOIN projects ON projects.id = jwks.project_id').all() as Array<Row & { project_name: string }>)
+    return (statement(this.#db, 'SELECT jwks.*, projects.name AS project_name FROM jwks JOIN projects ON projects.id = jwks.project_id').all() as Array<Row & { project_name: string }>)
       .map(row => ({ ...toRecord(row), projectName: row.project_name }))
   }
 }

@@ -1,4 +1,4 @@
-import type { Db } from './database.js'
+import { statement, type Db } from './database.js'
 
 /** Small facts about the data directory itself (bootstrap done, master-key check value). */
 export class MetaRepository {
@@ -9,10 +9,10 @@ export class MetaRepository {
   }
 
   get (key: string): string | undefined {
-    return (this.#db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value
+    return (statement(this.#db, 'SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value
   }
 
   set (key: string, value: string): void {
-    this.#db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value)
+    statement(this.#db, 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value)
   }
 }

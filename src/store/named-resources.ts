@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Db } from './database.js'
+import { statement, type Db } from './database.js'
 import { NameTakenError, isUniqueViolation } from './errors.js'
 
 export interface NamedResource {
@@ -29,7 +29,7 @@ export class NamedResourceRepository {
   create (name: string, description = ''): NamedResource {
     const resource = { id: randomUUID(), name, description, createdAt: new Date().toISOString() }
     try {
-      this.#db.prepare(`INSERT INTO ${this.#table} (id, name, description, created_at) VALUES (?, ?, ?, ?)`)
+      statement(this.#db, `INSERT INTO ${this.#table} (id, name, description, created_at) VALUES (?, ?, ?, ?)`)
         .run(resource.id, name, description, resource.createdAt)
     } catch (err) {
       if (isUniqueViolation(err)) throw new NameTakenError(this.#entity, name)
@@ -39,16 +39,16 @@ export class NamedResourceRepository {
   }
 
   findByName (name: string): NamedResource | undefined {
-    const row = this.#db.prepare(`SELECT * FROM ${this.#table} WHERE name = ?`).get(name) as Row | undefined
+    const row = statement(this.#db, `SELECT * FROM ${this.#table} WHERE name = ?`).get(name) as Row | undefined
     return row === undefined ? undefined : toResource(row)
   }
 
   list (): NamedResource[] {
-    return (this.#db.prepare(`SELECT * FROM ${this.#table} ORDER BY name`).all() as Row[]).map(toResource)
+    return (statement(this.#db, `SELECT * FROM ${this.#table} ORDER BY name`).all() as Row[]).map(toResource)
   }
 
   /** @returns whether a row was deleted */
   delete (name: string): boolean {
-    return this.#db.prepare(`DELETE FROM ${this.#table} WHERE name = ?`).run(name).changes > 0
+    return statement(this.#db, `DELETE FROM ${this.#table} WHERE name = ?`).run(name).changes > 0
   }
 }

@@ -1,4 +1,5 @@
 import { AuditLog } from './audit.js'
+import { GroupCommit } from './group-commit.js'
 import { openDatabase, type Db } from './database.js'
 import { JwkRepository } from './jwks.js'
 import { MetaRepository } from './meta.js'
@@ -14,6 +15,8 @@ export class Store {
   readonly jwks: JwkRepository
   readonly audit: AuditLog
   readonly meta: MetaRepository
+  /** the way request-path writes reach the disk: batched, one fsync per batch */
+  readonly commits: GroupCommit
 
   constructor (db: Db) {
     this.db = db
@@ -23,6 +26,7 @@ export class Store {
     this.jwks = new JwkRepository(db)
     this.audit = new AuditLog(db)
     this.meta = new MetaRepository(db)
+    this.commits = new GroupCommit(db)
   }
 
   static open (dataDir: string): Store {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Db } from './database.js'
+import { statement, type Db } from './database.js'
 import { NameTakenError, isUniqueViolation } from './errors.js'
 
 export interface TokenRecord {
@@ -54,7 +54,7 @@ export class TokenRepository {
   insert (token: NewToken): TokenRecord {
     const record: TokenRecord = { id: randomUUID(), ...token, createdAt: new Date().toISOString(), revokedAt: null }
     try {
-      this.#db.prepare('INSERT INTO tokens (id, name, hash, roles, projects, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      statement(this.#db, 'INSERT INTO tokens (id, name, hash, roles, projects, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(record.id, record.name, record.hash, JSON.stringify(record.roles), JSON.stringify(record.projects), record.createdAt, record.expiresAt)
     } catch (err) {
       if (isUniqueViolation(err)) throw new NameTakenError('token', token.name)
@@ -64,17 +64,17 @@ export class TokenRepository {
   }
 
   findByHash (hash: string): TokenRecord | undefined {
-    const row = this.#db.prepare('SELECT * FROM tokens WHERE hash = ?').get(hash) as Row | undefined
+    const row = statement(this.#db, 'SELECT * FROM tokens WHERE hash = ?').get(hash) as Row | undefined
     return row === undefined ? undefined : toRecord(row)
   }
 
   list (): TokenRecord[] {
-    return (this.#db.prepare('SELECT * FROM tokens ORDER BY name').all() as Row[]).map(toRecord)
+    return (statement(this.#db, 'SELECT * FROM tokens ORDER BY name').all() as Row[]).map(toRecord)
   }
 
   /** @returns whether a live token of that name was revoked */
   revoke (name: string): boolean {
-    return this.#db.prepare('UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL')
+    return statement(this.#db, 'UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL')
       .run(new Date().toISOString(), name).changes > 0
   }
 }
