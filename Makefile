@@ -24,7 +24,8 @@ lint: install
 chromium:
 	bash .ci/ensure-chromium
 
-test: install typecheck lint chromium
+# The bench smoke test runs the built server, as `make bench` does.
+test: install typecheck lint chromium build
 	$(NPM) test
 
 bench: build

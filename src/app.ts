@@ -12,7 +12,7 @@ import errorHandler from './plugins/error-handler.js'
 import jsonBody from './plugins/json-body.js'
 import keygenPlugin from './plugins/keygen.js'
 import metricsPlugin from './plugins/metrics.js'
-import sealerPlugin from './plugins/sealer.js'
+import vaultPlugin from './plugins/vault.js'
 import servicesPlugin from './plugins/services.js'
 import shutdown from './plugins/shutdown.js'
 import storePlugin from './plugins/store.js'
@@ -66,7 +66,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   // Before any route, so the OpenAPI document sees them all.
   await app.register(documentation, { version: VERSION })
   await app.register(storePlugin, { dataDir: config.dataDir })
-  await app.register(sealerPlugin, { config })
+  await app.register(vaultPlugin, { config })
   await app.register(bootstrapPlugin, { dataDir: config.dataDir })
   await app.register(metricsPlugin)
   await app.register(keygenPlugin, { size: config.poolSize, maxQueue: config.poolMaxQueue })
@@ -76,7 +76,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(healthRoutes)
   await app.register(publicJwksRoutes)
   await app.register(async (apiops) => {
-    await apiops.register(authPlugin)
+    await apiops.register(authPlugin, { rateLimit: config.rateLimit })
     await apiops.register(auditFailures)
     await apiops.register(jwkRoutes)
     await apiops.register(auditRoutes)

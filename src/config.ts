@@ -12,6 +12,8 @@ export interface Config {
   poolSize: number
   poolMaxQueue: number
   logLevel: string
+  /** requests per minute per token; 0 = off */
+  rateLimit: number
 }
 
 /** The variables SPEC §1 defines, with their meaning, for `--help` texts. */
@@ -23,7 +25,8 @@ export const CONFIG_VARIABLES: ReadonlyArray<readonly [string, string, string]> 
   ['JWKD_MASTER_KEY_FILE', '-', 'path to a file holding the same; if neither is set, <data>/master.key is created'],
   ['JWKD_POOL_SIZE', 'available CPUs', 'keygen worker threads'],
   ['JWKD_POOL_MAX_QUEUE', '64 per worker', 'queued generations before 503'],
-  ['JWKD_LOG_LEVEL', 'info', 'pino log level']
+  ['JWKD_LOG_LEVEL', 'info', 'pino log level'],
+  ['JWKD_RATE_LIMIT', '0 (off)', 'requests per minute per token on /apiops; beyond it, 429 with Retry-After']
 ]
 
 export class ConfigError extends Error {
@@ -58,6 +61,7 @@ export function loadConfig (env: Env = process.env): Config {
     masterKeyFile: env.JWKD_MASTER_KEY_FILE ? resolve(env.JWKD_MASTER_KEY_FILE) : undefined,
     poolSize,
     poolMaxQueue: integer(env, 'JWKD_POOL_MAX_QUEUE', poolSize * 64, 1, 1_000_000),
-    logLevel
+    logLevel,
+    rateLimit: integer(env, 'JWKD_RATE_LIMIT', 0, 0, 1_000_000)
   }
 }

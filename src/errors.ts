@@ -59,6 +59,13 @@ export class UnsupportedMediaTypeError extends JwkdError {
   }
 }
 
+export class TooManyRequestsError extends JwkdError {
+  constructor (perMinute: number, retryAfterSeconds: number) {
+    super(429, 'too_many_requests', `Rate limit of ${perMinute} requests per minute exceeded; retry in ${retryAfterSeconds} s`,
+      { 'retry-after': String(retryAfterSeconds) })
+  }
+}
+
 export class ServiceUnavailableError extends JwkdError {
   constructor (description: string, retryAfterSeconds: number) {
     super(503, 'service_unavailable', description, { 'retry-after': String(retryAfterSeconds) })

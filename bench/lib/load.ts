@@ -9,6 +9,7 @@ export interface LoadResult {
   p50: number
   p99: number
   seconds: number
+  connections: number
 }
 
 export interface LoadOptions {
@@ -45,7 +46,8 @@ export async function load (options: LoadOptions): Promise<LoadResult> {
     errors: result.errors + result.timeouts,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    seconds: result.duration
+    seconds: result.duration,
+    connections: result.connections
   }
 }
 

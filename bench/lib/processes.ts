@@ -1,11 +1,18 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+/** The built server and CLI (`make bench` builds first): what an operator runs, without the TypeScript loader's memory and threads. */
+function entry (name: 'server' | 'cli'): string[] {
+  const built = join(ROOT, 'dist', 'src', `${name}.js`)
+  if (!existsSync(built)) throw new Error(`${built} is missing: run npm run build first`)
+  return [built]
+}
 
 export interface Service {
   url: string
@@ -64,12 +71,12 @@ export async function startJwkd (options: { projects: string[], environments: st
   const dataDir = mkdtempSync(join(tmpdir(), 'jwkd-bench-'))
   const env = { ...process.env, JWKD_DATA_DIR: dataDir, JWKD_LOG_LEVEL: 'warn', ...options.env }
   const cli = (...args: string[]): void => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env, encoding: 'utf8' })
+    const result = spawnSync(process.execPath, [...entry('cli'), ...args], { cwd: ROOT, env, encoding: 'utf8' })
     if (result.status !== 0) throw new Error(`jwkd ${args.join(' ')}: ${result.stderr}`)
   }
   for (const project of options.projects) cli('project', 'create', project)
   for (const environment of options.environments) cli('env', 'create', environment)
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry('server')], {
     cwd: ROOT,
     env: { ...env, JWKD_PORT: '0', JWKD_LOG_LEVEL: 'info', ...(options.poolSize === undefined ? {} : { JWKD_POOL_SIZE: String(options.poolSize) }) },
     stdio: ['ignore', 'pipe', 'pipe']

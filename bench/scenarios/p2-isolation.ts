@@ -21,7 +21,7 @@ export async function isolation (options: BenchOptions): Promise<Row[]> {
   const ratios = new Map<string, number[]>(probes.map(probe => [probe.name, []]))
   const figures = new Map<string, string[]>(probes.map(probe => [probe.name, []]))
   try {
-    expectClean(await generateLoad(server, 'listed', ecBody('listed'), { connections: 1, amount: 10 }), 'P2 seed', 10)
+    expectClean(await generateLoad(server, 'listed', ecBody('listed'), { connections: 1, amount: 10 }), 'P2 seed')
     for (let repeat = 0; repeat < repeats; repeat++) {
       for (const probe of probes) {
         const idle = await probe.run(server, seconds)

@@ -18,6 +18,9 @@ export async function durableThroughput (options: BenchOptions): Promise<Row[]> 
   const jwkd = await startJwkd({ projects: ['p3'], environments: ['staging'], poolSize: options.threads })
   const rows: Row[] = []
   try {
+    // Both servers warm (JIT, SQLite pages, directories) before anything is counted.
+    await load({ url: `${bare.url}/generate/ec`, method: 'POST', connections: 50, duration: options.smoke ? 1 : 2, body: kinds[0]!.body })
+    await generateLoad(jwkd, 'p3', kinds[0]!.body, { connections: 50, duration: options.smoke ? 1 : 2 })
     for (const kind of kinds) {
       const ratios: number[] = []
       const figures: string[] = []

@@ -13,8 +13,8 @@ export async function scale (options: BenchOptions): Promise<Row[]> {
   const figures: string[] = []
   let listP50 = 0
   try {
-    expectClean(await generateLoad(server, 'small', ecBody('seed'), { connections: 1, amount: 10 }), 'P4 seed small', 10)
-    expectClean(await generateLoad(server, 'big', ecBody('seed'), { connections: 50, amount: big }), 'P4 seed big', big)
+    expectClean(await generateLoad(server, 'small', ecBody('seed'), { connections: 1, amount: 10 }), 'P4 seed small')
+    expectClean(await generateLoad(server, 'big', ecBody('seed'), { connections: 50, amount: big }), 'P4 seed big')
     for (let repeat = 0; repeat < repeats; repeat++) {
       const small = expectClean(await generateLoad(server, 'small', ecBody('small'), { connections: 1, duration: seconds }), 'P4 small')
       const large = expectClean(await generateLoad(server, 'big', ecBody('big'), { connections: 1, duration: seconds }), 'P4 big')

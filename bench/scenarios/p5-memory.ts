@@ -13,10 +13,10 @@ export async function memory (options: BenchOptions): Promise<Row[]> {
   let first = 0
   let second = 0
   try {
-    for (const body of [ecBody('p5'), ed25519Body('p5')]) expectClean(await generateLoad(server, 'p5', body, { connections: 50, amount: batch / 2 }), 'P5 first', batch / 2)
+    for (const body of [ecBody('p5'), ed25519Body('p5')]) expectClean(await generateLoad(server, 'p5', body, { connections: 50, amount: batch / 2 }), 'P5 first')
     await settle()
     first = server.rss()
-    for (const body of [ecBody('p5'), ed25519Body('p5')]) expectClean(await generateLoad(server, 'p5', body, { connections: 50, amount: batch / 2 }), 'P5 second', batch / 2)
+    for (const body of [ecBody('p5'), ed25519Body('p5')]) expectClean(await generateLoad(server, 'p5', body, { connections: 50, amount: batch / 2 }), 'P5 second')
     await settle()
     second = server.rss()
   } finally {

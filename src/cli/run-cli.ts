@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../config.js'
 import { Store } from '../store/store.js'
 import { auditCommand } from './audit.js'
+import { masterKeyCommand } from './master-key.js'
 import { CliError, usageError, type CliIo } from './io.js'
 import { envCommand, projectCommand } from './resources.js'
 import { tokenCommand } from './tokens.js'
@@ -14,6 +15,8 @@ Usage:
   jwkd token create --name NAME --roles R1,R2 [--projects P1,P2|*] [--expires-in 90d]
           prints the new token alone on stdout (it is shown once, stored only as a hash)
   jwkd token list | revoke NAME
+  jwkd master-key rotate                              re-encrypts every private key under a new master key
+          (the key must live in a file: <data>/master.key or JWKD_MASTER_KEY_FILE)
   jwkd audit [--project P] [--since 2026-01-01T00:00:00Z|24h] [--limit N]
           one entry per line: time, token, action, project, key, kid, outcome, request id (tab-separated)
 
@@ -63,6 +66,7 @@ export async function runCli (argv: string[], env: Record<string, string | undef
       case 'env': await envCommand(action, ctx); break
       case 'token': await tokenCommand(action, { store, io, positionals, options: parsed.values }); break
       case 'audit': await auditCommand({ store, io, options: parsed.values }); break
+      case 'master-key': await masterKeyCommand(action, { store, io, config }); break
       default: throw usageError(`unknown command ${JSON.stringify(group)}; see jwkd --help`)
     }
     return 0

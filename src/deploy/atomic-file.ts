@@ -1,15 +1,24 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, rename, rm } from 'node:fs/promises'
+import { close, fsync, open, writeFile } from 'node:fs'
+import { mkdir, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { promisify } from 'node:util'
+
+// Plain descriptors, not fs/promises FileHandles: on the hot path of every
+// deploy, FileHandle objects cost measurably more main-thread time.
+const openFd = promisify(open)
+const writeFd = promisify(writeFile)
+const fsyncFd = promisify(fsync)
+const closeFd = promisify(close)
 
 export const TEMP_MARKER = '.tmp-'
 
 async function syncOnce (dir: string): Promise<void> {
-  const handle = await open(dir, 'r')
+  const fd = await openFd(dir, 'r')
   try {
-    await handle.sync()
+    await fsyncFd(fd)
   } finally {
-    await handle.close()
+    await closeFd(fd)
   }
 }
 
@@ -64,24 +73,24 @@ async function makeDirectoryDurably (dir: string): Promise<void> {
 export async function writeFileAtomic (path: string, data: string): Promise<void> {
   const dir = dirname(path)
   const temp = join(dir, `${basename(path)}${TEMP_MARKER}${randomBytes(6).toString('hex')}`)
-  let handle
+  let fd: number
   try {
-    handle = await open(temp, 'wx', 0o600)
+    fd = await openFd(temp, 'wx', 0o600)
   } catch (err) {
     // The directory is made on first use only: one syscall saved on every later write.
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
     await makeDirectoryDurably(dir)
-    handle = await open(temp, 'wx', 0o600)
+    fd = await openFd(temp, 'wx', 0o600)
   }
   try {
-    await handle.writeFile(data, 'utf8')
-    await handle.sync()
+    await writeFd(fd, data, 'utf8')
+    await fsyncFd(fd)
   } catch (err) {
-    await handle.close()
+    await closeFd(fd)
     await rm(temp, { force: true })
     throw err
   }
-  await handle.close()
+  await closeFd(fd)
   await rename(temp, path)
   await fsyncDirectory(dir)
 }

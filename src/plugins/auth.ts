@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Role } from '../auth/roles.js'
+import { RateLimiter } from '../auth/rate-limiter.js'
 import { authenticate, canAccessProject } from '../auth/tokens.js'
-import { ForbiddenError, UnauthorizedError, projectNotFound } from '../errors.js'
+import { ForbiddenError, TooManyRequestsError, UnauthorizedError, projectNotFound } from '../errors.js'
 import type { NamedResource } from '../store/named-resources.js'
 import type { TokenRecord } from '../store/tokens.js'
 
@@ -24,14 +25,17 @@ declare module 'fastify' {
  * does not exist or is outside the token's scope (one answer for both).
  * Runs before the body is read, so nobody unauthenticated gets it parsed.
  */
-async function authPlugin (app: FastifyInstance): Promise<void> {
+async function authPlugin (app: FastifyInstance, options: { rateLimit: number }): Promise<void> {
   app.decorateRequest('token', null as unknown as TokenRecord)
   app.decorateRequest('project', null as unknown as NamedResource)
+  const limiter = options.rateLimit > 0 ? new RateLimiter(options.rateLimit) : undefined
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const token = authenticate(app.store, request.headers.authorization)
     if (token === undefined) throw new UnauthorizedError()
     request.token = token
+    const wait = limiter?.take(token.id) ?? 0
+    if (wait > 0) throw new TooManyRequestsError(options.rateLimit, wait)
     const required = request.routeOptions.config.roles ?? []
     if (!required.every(role => token.roles.includes(role))) throw new ForbiddenError()
     const projectName = (request.params as { projectName?: string }).projectName

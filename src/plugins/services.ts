@@ -11,8 +11,8 @@ declare module 'fastify' {
 }
 
 async function servicesPlugin (app: FastifyInstance, options: { dataDir: string, clock?: () => Date }): Promise<void> {
-  app.decorate('jwks', new JwkService({ store: app.store, sealer: app.sealer, keygen: app.keygen, deployer: app.deployer, clock: options.clock }))
+  app.decorate('jwks', new JwkService({ store: app.store, sealer: app.vault, keygen: app.keygen, deployer: app.deployer, clock: options.clock }))
   app.decorate('publicJwks', new PublicJwks(options.dataDir, app.store))
 }
 
-export default fp(servicesPlugin, { name: 'services', dependencies: ['store', 'sealer', 'keygen', 'deployer'] })
+export default fp(servicesPlugin, { name: 'services', dependencies: ['store', 'vault', 'keygen', 'deployer'] })

@@ -12,6 +12,7 @@ import type { GenerateJwkBody } from '../schemas/generate.js'
 import { isPrintableText } from '../schemas/common.js'
 import type { CreateJwkBody, UpdateJwkBody } from '../schemas/manage.js'
 import { KidTakenError, NameTakenError } from '../store/errors.js'
+import type { AuditEntry } from '../store/audit.js'
 import type { JwkRecord, KidAssignment, NewJwk } from '../store/jwks.js'
 import type { NamedResource } from '../store/named-resources.js'
 import type { Store } from '../store/store.js'
@@ -19,6 +20,9 @@ import { planGeneration, type GenerationPlan } from './generate-plan.js'
 import { loadImportDocument, type ImportSource } from './import-plan.js'
 import { resolveUsage } from './key-usage.js'
 import { toDetail, toItem, type JwkDetail, type JwkItem } from './jwk-view.js'
+
+/** Seals and opens private members: a Sealer, or the Vault that follows master-key rotations. */
+export type SealingKey = Pick<Sealer, 'sealJson' | 'openJson'>
 
 /** Who asked, for the audit log. */
 export interface Actor {
@@ -33,7 +37,7 @@ export interface DeployedJwk {
 
 export interface JwkServiceDeps {
   store: Store
-  sealer: Sealer
+  sealer: SealingKey
   keygen: KeygenPool
   deployer: Deployer
   /** the time keys are issued at; tests pin it to make time-based kids collide on purpose */
@@ -54,6 +58,16 @@ function kidAssignment (plan: GenerationPlan, iat: number, kid: string | number 
   return kid === undefined ? { kind: 'none' } : { kind: 'exact', kid: String(kid) }
 }
 
+const auditEntry = (actor: Actor, action: string, project: NamedResource, record: JwkRecord, outcome: string): AuditEntry => ({
+  actor: actor.tokenName,
+  action,
+  project: project.name,
+  jwkName: record.name,
+  kid: record.kid,
+  outcome,
+  requestId: actor.requestId
+})
+
 const USES: Record<string, KeyUse> = { sig: 'SIGNATURE', enc: 'ENCRYPTION' }
 
 const numericDate = (value: unknown, fallback: number): number =>
@@ -61,7 +75,7 @@ const numericDate = (value: unknown, fallback: number): number =>
 
 export class JwkService {
   readonly #store: Store
-  readonly #sealer: Sealer
+  readonly #sealer: SealingKey
   readonly #keygen: KeygenPool
   readonly #deployer: Deployer
   readonly #clock: () => Date
@@ -87,14 +101,34 @@ export class JwkService {
     if (holder !== undefined) throw kidTaken(kid as string, holder)
   }
 
-  /** Seal, commit, deploy, audit: the common end of generate and create. */
+  /**
+   * A change and its audit entry commit together: one group-commit write,
+   * one fsync for both. A deploy that then fails somewhere adds an entry.
+   */
+  async #commitAudited (actor: Actor, action: string, project: NamedResource, change: () => JwkRecord): Promise<JwkRecord> {
+    return await this.#store.commits.run(() => {
+      const record = change()
+      this.#store.audit.append(auditEntry(actor, action, project, record, 'success'))
+      return record
+    })
+  }
+
+  async #deployAudited (actor: Actor, action: string, project: NamedResource, record: JwkRecord, undeploy = false): Promise<DeploymentResult> {
+    const result = undeploy ? await this.#deployer.undeploy(record, project.name) : await this.#deployer.deploy(record, project.name)
+    if (!result.success) {
+      await this.#store.commits.run(() => this.#store.audit.append(auditEntry(actor, action, project, record, `partial: ${result.message}`)))
+    }
+    return result
+  }
+
+  /** Seal, commit, deploy: the common end of generate and create. */
   async #commitAndDeploy (project: NamedResource, draft: Draft, kid: KidAssignment, actor: Actor, action: string): Promise<DeployedJwk> {
     const id = randomUUID()
     const { privateMembers, ...fields } = draft
     const sealedPrivate = privateMembers === undefined ? null : this.#sealer.sealJson(privateMembers, jwkAdditionalData(id))
     let record: JwkRecord
     try {
-      record = await this.#store.commits.run(() => this.#store.jwks.insert({
+      record = await this.#commitAudited(actor, action, project, () => this.#store.jwks.insert({
         ...fields,
         id,
         projectId: project.id,
@@ -106,21 +140,7 @@ export class JwkService {
       if (err instanceof KidTakenError) throw kidTaken(err.kid, err.holder)
       throw err
     }
-    const deploymentResult = await this.#deployer.deploy(record, project.name)
-    await this.#audit(actor, action, project, record, deploymentResult)
-    return { record, deploymentResult }
-  }
-
-  async #audit (actor: Actor, action: string, project: NamedResource, record: JwkRecord, result: DeploymentResult): Promise<void> {
-    await this.#store.commits.run(() => this.#store.audit.append({
-      actor: actor.tokenName,
-      action,
-      project: project.name,
-      jwkName: record.name,
-      kid: record.kid,
-      outcome: result.success ? 'success' : `partial: ${result.message}`,
-      requestId: actor.requestId
-    }))
+    return { record, deploymentResult: await this.#deployAudited(actor, action, project, record) }
   }
 
   /** Validate, generate in the pool, seal, commit, deploy everywhere: SPEC §4. */
@@ -203,23 +223,22 @@ export class JwkService {
     const current = this.#find(project, name, new NotFoundError(`JWK (name: ${name}) is not found! Try create operation.`))
     let record: JwkRecord
     try {
-      record = await this.#store.commits.run(() => this.#store.jwks.update(current, body))
+      record = await this.#commitAudited(actor, 'jwk.update', project, () => this.#store.jwks.update(current, body))
     } catch (err) {
       if (err instanceof NameTakenError) throw new BadRequestError(`JWK (name: ${body.name}) is already exist!`)
       throw err
     }
-    const deploymentResult = await this.#deployer.deploy(record, project.name)
-    await this.#audit(actor, 'jwk.update', project, record, deploymentResult)
-    return { record, deploymentResult }
+    return { record, deploymentResult: await this.#deployAudited(actor, 'jwk.update', project, record) }
   }
 
   /** Remove, then undeploy; a snapshot left by a failing environment is removed by the next reconcile. */
   async delete (project: NamedResource, name: string, actor: Actor): Promise<DeployedJwk> {
     const record = this.#find(project, name)
-    await this.#store.commits.run(() => this.#store.jwks.delete(record.id))
-    const deploymentResult = await this.#deployer.undeploy(record, project.name)
-    await this.#audit(actor, 'jwk.delete', project, record, deploymentResult)
-    return { record, deploymentResult }
+    await this.#commitAudited(actor, 'jwk.delete', project, () => {
+      this.#store.jwks.delete(record.id)
+      return record
+    })
+    return { record, deploymentResult: await this.#deployAudited(actor, 'jwk.delete', project, record, true) }
   }
 
   list (project: NamedResource): JwkItem[] {

@@ -1,11 +1,15 @@
+import { existsSync, readFileSync, renameSync } from 'node:fs'
 import type { Config } from '../config.js'
+import { ConfigError } from '../config.js'
 import { loadMasterKey, type MasterKey } from '../crypto/master-key.js'
 import { Sealer, UnsealError } from '../crypto/sealer.js'
 import type { Store } from '../store/store.js'
 
-const CHECK_KEY = 'master_key_check'
+export const CHECK_KEY = 'master_key_check'
 const CHECK_AAD = 'jwkd/master-key-check'
 const CHECK_TEXT = 'jwkd master key check'
+
+export type VaultConfig = Pick<Config, 'dataDir' | 'masterKey' | 'masterKeyFile'>
 
 export class WrongMasterKeyError extends Error {
   constructor () {
@@ -14,24 +18,89 @@ export class WrongMasterKeyError extends Error {
   }
 }
 
+/** Where `jwkd master-key rotate` puts the next key until its rotation has committed. */
+export const pendingKeyPath = (path: string): string => `${path}.new`
+
+export const sealCheck = (sealer: Sealer): string => sealer.seal(CHECK_TEXT, CHECK_AAD)
+
+const opensCheck = (sealer: Sealer, check: string): boolean => {
+  try {
+    return sealer.open(check, CHECK_AAD).toString('utf8') === CHECK_TEXT
+  } catch (err) {
+    if (err instanceof UnsealError) return false
+    throw err
+  }
+}
+
+function readPendingKey (path: string): Buffer | undefined {
+  const pending = pendingKeyPath(path)
+  if (!existsSync(pending)) return undefined
+  const key = Buffer.from(readFileSync(pending, 'utf8').trim(), 'base64')
+  if (key.length !== 32) throw new ConfigError(`${pending} must hold base64 of exactly 32 bytes`)
+  return key
+}
+
 /**
- * The master key, proven to be the one this data directory was sealed under:
- * the first open seals a known text into the meta table, later opens must
- * be able to open it.
+ * The master key this data directory is sealed under, proven by a sealed
+ * check value in the meta table. A rotation that committed but did not get
+ * to rename its new key file into place (a crash) is finished here.
  */
-export function openVault (store: Store, config: Pick<Config, 'dataDir' | 'masterKey' | 'masterKeyFile'>): { sealer: Sealer, masterKey: MasterKey } {
+export function resolveMasterKey (store: Store, config: VaultConfig): { sealer: Sealer, masterKey: MasterKey, check: string } {
   const masterKey = loadMasterKey(config)
   const sealer = new Sealer(masterKey.key)
   const check = store.meta.get(CHECK_KEY)
   if (check === undefined) {
-    store.meta.set(CHECK_KEY, sealer.seal(CHECK_TEXT, CHECK_AAD))
-  } else {
-    try {
-      if (sealer.open(check, CHECK_AAD).toString('utf8') !== CHECK_TEXT) throw new UnsealError()
-    } catch (err) {
-      if (err instanceof UnsealError) throw new WrongMasterKeyError()
-      throw err
-    }
+    const created = sealCheck(sealer)
+    store.meta.set(CHECK_KEY, created)
+    return { sealer, masterKey, check: created }
   }
-  return { sealer, masterKey }
+  const pending = masterKey.path === undefined ? undefined : readPendingKey(masterKey.path)
+  // A `.new` beside a key that still opens the check belongs to a rotation
+  // that has not committed (or never will): left alone, the next one replaces it.
+  if (opensCheck(sealer, check)) return { sealer, masterKey, check }
+  if (pending !== undefined && opensCheck(new Sealer(pending), check)) {
+    renameSync(pendingKeyPath(masterKey.path!), masterKey.path!)
+    return { sealer: new Sealer(pending), masterKey: { ...masterKey, key: pending }, check }
+  }
+  throw new WrongMasterKeyError()
+}
+
+/**
+ * Seals and opens private members with the current master key. The check
+ * value changes when `jwkd master-key rotate` (another process) commits; the
+ * vault notices on its next use and loads the new key: no restart.
+ */
+export class Vault {
+  readonly #store: Store
+  readonly #config: VaultConfig
+  #sealer: Sealer
+  #check: string
+  readonly masterKey: MasterKey
+
+  constructor (store: Store, config: VaultConfig) {
+    this.#store = store
+    this.#config = config
+    const { sealer, masterKey, check } = resolveMasterKey(store, config)
+    this.#sealer = sealer
+    this.#check = check
+    this.masterKey = masterKey
+  }
+
+  #current (): Sealer {
+    const check = this.#store.meta.get(CHECK_KEY)
+    if (check !== undefined && check !== this.#check) {
+      const { sealer } = resolveMasterKey(this.#store, this.#config)
+      this.#sealer = sealer
+      this.#check = check
+    }
+    return this.#sealer
+  }
+
+  sealJson (value: unknown, additionalData: string): string {
+    return this.#current().sealJson(value, additionalData)
+  }
+
+  openJson<T> (blob: string, additionalData: string): T {
+    return this.#current().openJson<T>(blob, additionalData)
+  }
 }

@@ -84,8 +84,11 @@ const toRecord = (row: Row): JwkRecord => ({
   revision: row.revision
 })
 
+const withSuffix = (base: string, suffix: number): string => suffix === 1 ? base : `${base}-${suffix}`
+
 export class JwkRepository {
   readonly #db: Db
+  readonly #lastSuffix = new Map<string, number>()
 
   constructor (db: Db) {
     this.#db = db
@@ -100,14 +103,28 @@ export class JwkRepository {
     return (statement(this.#db, 'SELECT name FROM jwks WHERE project_id = ? AND kid = ?').get(projectId, kid) as { name: string } | undefined)?.name
   }
 
-  #firstFreeKid (projectId: string, base: string): string {
+  #scanFirstFreeSuffix (projectId: string, base: string): number {
     // `base-…` as a range ('.' follows '-'), so the (project_id, kid) index answers it.
     const taken = new Set((statement(this.#db, 'SELECT kid FROM jwks WHERE project_id = ? AND (kid = ? OR (kid >= ? AND kid < ?))')
       .pluck().all(projectId, base, base + '-', base + '.') as string[]))
-    if (!taken.has(base)) return base
-    let suffix = 2
-    while (taken.has(`${base}-${suffix}`)) suffix++
-    return `${base}-${suffix}`
+    let suffix = 1
+    while (taken.has(withSuffix(base, suffix))) suffix++
+    return suffix
+  }
+
+  /**
+   * The first free of `base`, `base-2`, `base-3`, … At a thousand keys a
+   * second all share one TIMESTAMP base, so rescanning every time would be
+   * quadratic: the last suffix handed out is remembered and probed upward
+   * (point lookups). Only a delete can free a lower suffix, and it forgets.
+   */
+  #firstFreeKid (projectId: string, base: string): string {
+    const key = `${projectId}\u0000${base}`
+    let suffix = this.#lastSuffix.get(key) ?? this.#scanFirstFreeSuffix(projectId, base)
+    while (this.kidHolder(projectId, withSuffix(base, suffix)) !== undefined) suffix++
+    if (this.#lastSuffix.size > 4096) this.#lastSuffix.clear()
+    this.#lastSuffix.set(key, suffix)
+    return withSuffix(base, suffix)
   }
 
   #settleKid (projectId: string, assignment: KidAssignment): string | null {
@@ -178,6 +195,7 @@ export class JwkRepository {
 
   /** @returns whether the key existed */
   delete (id: string): boolean {
+    this.#lastSuffix.clear()
     return statement(this.#db, 'DELETE FROM jwks WHERE id = ?').run(id).changes > 0
   }
 

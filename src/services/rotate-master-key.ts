@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto'
+import { dirname } from 'node:path'
+import { rename } from 'node:fs/promises'
+import { ConfigError } from '../config.js'
+import { jwkAdditionalData, Sealer } from '../crypto/sealer.js'
+import { fsyncDirectory, writeFileAtomic } from '../deploy/atomic-file.js'
+import { Deployer } from '../deploy/deployer.js'
+import { statement } from '../store/database.js'
+import type { Store } from '../store/store.js'
+import { CHECK_KEY, pendingKeyPath, resolveMasterKey, sealCheck, type VaultConfig } from './vault.js'
+
+/**
+ * Re-seals every private key under a fresh master key, atomically:
+ * 1. the new key is written durably beside the current one (`<path>.new`);
+ * 2. one transaction re-seals every row, moves its revision on, and replaces
+ *    the check value — the commit is the moment of rotation;
+ * 3. the new key file is renamed over the old one;
+ * 4. the snapshots are rewritten (their revisions are outdated).
+ * A crash before 2 leaves the old key in force; after 2, any start (or a
+ * running server's vault) finds `.new`, sees it opens the check, and finishes 3.
+ * @returns how many keys were re-sealed
+ */
+export async function rotateMasterKey (store: Store, config: VaultConfig): Promise<number> {
+  if (config.masterKey !== undefined) {
+    throw new ConfigError('the master key comes from JWKD_MASTER_KEY, which jwkd cannot rewrite: keep it in a file (JWKD_MASTER_KEY_FILE) to rotate it')
+  }
+  const { sealer: current, masterKey } = resolveMasterKey(store, config)
+  const path = masterKey.path as string
+  const nextKey = randomBytes(32)
+  const next = new Sealer(nextKey)
+  await writeFileAtomic(pendingKeyPath(path), nextKey.toString('base64') + '\n')
+
+  const rows = statement(store.db, 'SELECT id, sealed_private FROM jwks WHERE sealed_private IS NOT NULL').all() as Array<{ id: string, sealed_private: string }>
+  store.db.transaction(() => {
+    const update = statement(store.db, 'UPDATE jwks SET sealed_private = ?, revision = revision + 1 WHERE id = ?')
+    for (const row of rows) {
+      const aad = jwkAdditionalData(row.id)
+      update.run(next.seal(current.open(row.sealed_private, aad), aad), row.id)
+    }
+    store.meta.set(CHECK_KEY, sealCheck(next))
+  }).immediate()
+
+  await rename(pendingKeyPath(path), path)
+  await fsyncDirectory(dirname(path))
+  await new Deployer(config.dataDir, store).reconcile()
+  return rows.length
+}

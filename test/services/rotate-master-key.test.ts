@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import t from 'tap'
+import { runCli } from '../../src/cli/run-cli.js'
+import { masterKeyPath } from '../../src/crypto/master-key.js'
+import { snapshotPath } from '../../src/deploy/snapshot.js'
+import { PROJECT, buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
+
+/** `jwkd master-key rotate`: every private key re-sealed at once, nothing lost, even when killed half-way. */
+const quietIo = { out: () => {}, err: () => {} }
+
+async function seed (app: Awaited<ReturnType<typeof buildTestApp>>, count: number): Promise<Map<string, string>> {
+  const bodies = [{ type: 'RSA', rsa: { keySize: 2048 } }, { type: 'EC', ec: { curveType: 'P384' } }, { type: 'OKP', okp: { curveType: 'ED448' } }, { type: 'OCT', oct: { keySize: 256 } }]
+  const before = new Map<string, string>()
+  for (let index = 0; index < count; index++) {
+    const name = `rot-${index}`
+    t.equal((await app.app.inject({ method: 'POST', url: generateUrl(), headers: app.auth, payload: { name, ...bodies[index % bodies.length] } })).statusCode, 200)
+  }
+  for (let index = 0; index < count; index++) {
+    const name = `rot-${index}`
+    before.set(name, (await app.app.inject({ method: 'GET', url: jwkUrl(name), headers: app.auth })).body)
+  }
+  return before
+}
+
+t.test('rotation re-seals everything; a running server follows without a restart', async t => {
+  const app = await buildTestApp(t, { environments: ['staging'] })
+  const before = await seed(app, 8)
+  const oldKey = readFileSync(masterKeyPath(app.dataDir), 'utf8')
+  const oldBlobs = app.app.store.db.prepare('SELECT sealed_private FROM jwks ORDER BY name').pluck().all()
+  const out: string[] = []
+  t.equal(await runCli(['master-key', 'rotate'], { JWKD_DATA_DIR: app.dataDir }, { out: line => out.push(line), err: () => {} }), 0)
+  t.same(out, ['8'], 'prints how many keys were re-sealed')
+  t.not(readFileSync(masterKeyPath(app.dataDir), 'utf8'), oldKey, 'a new master key')
+  t.notOk(existsSync(masterKeyPath(app.dataDir) + '.new'))
+  const newBlobs = app.app.store.db.prepare('SELECT sealed_private FROM jwks ORDER BY name').pluck().all()
+  t.ok(newBlobs.every((blob, index) => blob !== oldBlobs[index]), 'every blob re-sealed')
+  for (const [name, body] of before) {
+    t.equal((await app.app.inject({ method: 'GET', url: jwkUrl(name), headers: app.auth })).body, body, `${name} unchanged, read by the running server`)
+  }
+  const record = app.app.store.jwks.findByName(app.app.store.projects.findByName(PROJECT)!.id, 'rot-0')!
+  for (const environment of ['production', 'staging']) {
+    t.equal(JSON.parse(readFileSync(snapshotPath(app.dataDir, environment, PROJECT, record.id), 'utf8')).sealedPrivate, record.sealedPrivate, `${environment} snapshot re-sealed`)
+  }
+  t.equal((await app.app.inject({ method: 'POST', url: generateUrl(), headers: app.auth, payload: { name: 'after', type: 'OCT', oct: { keySize: 128 } } })).statusCode, 200, 'new keys are sealed under the new key')
+  await app.app.close()
+  const restarted = await buildTestApp(t, { dataDir: app.dataDir })
+  for (const [name, body] of before) t.equal((await restarted.app.inject({ method: 'GET', url: jwkUrl(name), headers: restarted.auth })).body, body)
+  t.equal((await restarted.app.inject({ method: 'GET', url: jwkUrl('after'), headers: restarted.auth })).statusCode, 200)
+})
+
+t.test('a key from JWKD_MASTER_KEY cannot be rotated', async t => {
+  const key = Buffer.alloc(32, 7).toString('base64')
+  const app = await buildTestApp(t, { env: { JWKD_MASTER_KEY: key } })
+  const err: string[] = []
+  t.equal(await runCli(['master-key', 'rotate'], { JWKD_DATA_DIR: app.dataDir, JWKD_MASTER_KEY: key }, { out: () => {}, err: line => err.push(line) }), 1)
+  t.match(err[0], /JWKD_MASTER_KEY, which jwkd cannot rewrite/)
+  t.equal(await runCli(['master-key', 'spin'], { JWKD_DATA_DIR: app.dataDir }, quietIo), 2)
+})
+
+t.test('killed at any moment, a rotation leaves every key readable', async t => {
+  const dataDir = t.testdir()
+  const first = await buildTestApp(t, { dataDir })
+  const before = await seed(first, 60)
+  await first.app.close()
+  for (const delay of [150, 300, 450, 600, 750, 900, 1100, 1400]) {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'master-key', 'rotate'], { env: { ...process.env, JWKD_DATA_DIR: dataDir }, stdio: 'ignore' })
+    await new Promise(resolve => setTimeout(resolve, delay))
+    child.kill('SIGKILL')
+    await once(child, 'exit')
+    const app = await buildTestApp(t, { dataDir })
+    for (const [name, body] of before) {
+      const response = await app.app.inject({ method: 'GET', url: jwkUrl(name), headers: app.auth })
+      if (response.body !== body) t.fail(`${name} changed after a kill at ${delay} ms`)
+    }
+    t.pass(`killed at ${delay} ms: all ${before.size} keys read back identical`)
+    t.same(readdirSync(dataDir).filter(file => file.includes('.tmp-')), [], 'no temp key file left')
+    await app.app.close()
+  }
+  t.ok(existsSync(join(dataDir, 'master.key')))
+})
