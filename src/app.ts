@@ -8,6 +8,7 @@ import authPlugin from './plugins/auth.js'
 import documentation from './plugins/documentation.js'
 import bootstrapPlugin from './plugins/bootstrap.js'
 import deployerPlugin from './plugins/deployer.js'
+import { clientErrorHandler } from './plugins/client-errors.js'
 import errorHandler from './plugins/error-handler.js'
 import jsonBody from './plugins/json-body.js'
 import keygenPlugin from './plugins/keygen.js'
@@ -48,6 +49,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     bodyLimit: BODY_LIMIT,
     return503OnClosing: false,
     genReqId: () => randomUUID(),
+    clientErrorHandler,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     // Errors raised before routing (a malformed URL, say) bypass the error handler.
     frameworkErrors: (error, _request, reply) => {

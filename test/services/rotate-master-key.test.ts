@@ -67,9 +67,10 @@ t.test('killed at any moment, a rotation leaves every key readable', async t => 
   await first.app.close()
   for (const delay of [150, 300, 450, 600, 750, 900, 1100, 1400]) {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'master-key', 'rotate'], { env: { ...process.env, JWKD_DATA_DIR: dataDir }, stdio: 'ignore' })
+    const exited = once(child, 'exit') // listening from the start: a fast rotation may finish before the kill
     await new Promise(resolve => setTimeout(resolve, delay))
     child.kill('SIGKILL')
-    await once(child, 'exit')
+    await exited
     const app = await buildTestApp(t, { dataDir })
     for (const [name, body] of before) {
       const response = await app.app.inject({ method: 'GET', url: jwkUrl(name), headers: app.auth })

@@ -1,0 +1,122 @@
+import fc from 'fast-check'
+import { request } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import t from 'tap'
+import { PROJECT, buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
+
+/**
+ * Hostile input, generated: at least 10 000 bodies for generate, create and
+ * update, and hostile paths and headers. Every answer is a 200 or a 4xx in
+ * the Apinizer shape — never a 500 — the server stays up, and nothing is
+ * stored for a rejected request.
+ */
+const { app, auth } = await buildTestApp(t)
+await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name: 'existing', type: 'OCT', oct: { keySize: 128 } } })
+const projectId = app.store.projects.findByName(PROJECT)!.id
+const count = (): number => app.store.jwks.listByProject(projectId).length
+
+const KEYS = ['name', 'description', 'type', 'kid', 'rsa', 'ec', 'oct', 'okp', 'keySize', 'curveType', 'keyUseType', 'algorithm', 'keyIdType',
+  'notBeforeTime', 'expirationTime', 'passwordSaltLength', 'passwordIterationCount', 'sourceType', 'jwkStr', 'url', '__proto__', 'constructor', 'prototype', 'toString']
+const weirdStrings = fc.oneof(
+  fc.constantFrom('', ' ', 'NaN', 'Infinity', '-0', '1e309', 'RSA', 'EC', 'OCT', 'OKP', 'P256', 'ED25519', 'X448', 'COPY_PASTE', 'URL', 'SIGNATURE',
+    'ENCRYPTION', 'RS256', 'ECDH_ES', 'TIMESTAMP', 'NONE', '2024-01-01T00:00:00Z', 'null', '{}', '[]', '\u0000', '\u202e', '💥', '../../etc/passwd', '%00'),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.string({ maxLength: 300 }).map(text => text.repeat(3))
+)
+const weirdNumbers = fc.oneof(fc.constantFrom(0, -1, 2048, 4096, 128, 256, 8, 1000, 2 ** 53, -(2 ** 53), 1e308, 4096.5), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }))
+const leaf = fc.oneof(weirdStrings, weirdNumbers, fc.boolean(), fc.constant(null))
+const value: fc.Arbitrary<unknown> = fc.letrec(tie => ({
+  node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('array'), tie('object')),
+  array: fc.array(tie('node'), { maxLength: 4 }),
+  object: fc.dictionary(fc.oneof(fc.constantFrom(...KEYS), fc.string({ maxLength: 8 })), tie('node'), { maxKeys: 5 })
+})).node
+// Mostly plausible bodies with one thing wrong, plus plain junk.
+const body = fc.oneof(
+  fc.record({ name: fc.oneof(weirdStrings, leaf), type: fc.oneof(fc.constantFrom('RSA', 'EC', 'OCT', 'OKP'), leaf), rsa: value, ec: value, oct: value, okp: value, kid: value }, { requiredKeys: [] }),
+  fc.dictionary(fc.constantFrom(...KEYS), value, { maxKeys: 8 }),
+  value
+)
+const deep = fc.integer({ min: 50, max: 3000 }).map(depth => '['.repeat(depth) + ']'.repeat(depth))
+const rawProto = fc.constantFrom('{"__proto__":{"x":1},"name":"p","type":"OCT","oct":{"keySize":128}}', '{"name":"c","constructor":{"prototype":{"x":1}}}', '{"oct":{"__proto__":null}}')
+
+let stored = 0
+async function check (response: { statusCode: number, body: string }, label: string): Promise<void> {
+  if (response.statusCode === 200) {
+    stored++
+    return
+  }
+  if (response.statusCode < 400 || response.statusCode >= 500) throw new Error(`${label}: status ${response.statusCode}: ${response.body.slice(0, 200)}`)
+  const parsed = JSON.parse(response.body)
+  if (Object.keys(parsed).sort().join() !== 'error,error_description' || typeof parsed.error_description !== 'string') {
+    throw new Error(`${label}: not the Apinizer shape: ${response.body.slice(0, 200)}`)
+  }
+}
+
+const routes = [
+  { label: 'generate', runs: 4000, method: 'POST' as const, url: generateUrl() },
+  { label: 'create', runs: 3000, method: 'POST' as const, url: `/apiops/projects/${PROJECT}/jwks/` },
+  { label: 'update', runs: 3000, method: 'PUT' as const, url: jwkUrl('existing') }
+]
+
+for (const route of routes) {
+  t.test(`${route.runs} hostile ${route.label} bodies`, async t => {
+    const before = count()
+    stored = 0
+    await fc.assert(fc.asyncProperty(fc.oneof({ weight: 8, arbitrary: body.map(b => JSON.stringify(b) ?? 'undefined') }, { weight: 1, arbitrary: deep }, { weight: 1, arbitrary: rawProto }), async payload => {
+      const response = await app.inject({ method: route.method, url: route.url, headers: { ...auth, 'content-type': 'application/json' }, payload })
+      await check(response, route.label)
+    }), { numRuns: route.runs })
+    if (route.label === 'update') t.equal(count(), before, 'updates add no key')
+    else t.equal(count(), before + stored, `only accepted requests stored keys (${stored} of ${route.runs})`)
+  })
+}
+
+t.test('hostile paths, query strings and headers', async t => {
+  const segment = fc.oneof(weirdStrings, fc.constantFrom('%', '%zz', '%2F', '%00', '..', '.', 'a'.repeat(5000), '%E0%A4%A', '?x=%', '#'))
+  await fc.assert(fc.asyncProperty(segment, segment, fc.constantFrom('GET', 'PUT', 'DELETE', 'POST'), async (project, name, method) => {
+    const url = `/apiops/projects/${encodeURI(project).slice(0, 6000)}/jwks/${name}/`
+    const response = await app.inject({ method: method as 'GET', url, headers: auth, payload: method === 'GET' || method === 'DELETE' ? undefined : {} })
+    await check(response, `${method} ${url.slice(0, 80)}`)
+    const pub = await app.inject({ method: 'GET', url: `/environments/${name}/projects/${project}/jwks.json` })
+    await check(pub, 'public jwks')
+  }), { numRuns: 1000 })
+  const headers = fc.oneof(
+    fc.constantFrom('Bearer', 'Bearer ', 'bearer x', 'Basic Zm9vOmJhcg==', 'Bearer ' + 'A'.repeat(8000), 'Bearer \t x', 'Bearer jwkd_' + 'é'.repeat(10)),
+    fc.string({ maxLength: 200 }).map(text => 'Bearer ' + text)
+  )
+  await fc.assert(fc.asyncProperty(headers, fc.constantFrom('application/json', 'text/plain', 'application/json; charset=latin1', '', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded'), async (authorization, contentType) => {
+    let response
+    try {
+      response = await app.inject({ method: 'POST', url: generateUrl(), headers: { authorization, 'content-type': contentType }, payload: '{"name":"h","type":"OCT","oct":{"keySize":128}}' })
+    } catch {
+      return // light-my-request itself refuses characters that no HTTP client could send
+    }
+    await check(response, `header ${authorization.slice(0, 30)}`)
+  }), { numRuns: 500 })
+})
+
+t.test('over real HTTP: oversized headers and broken requests keep the Apinizer shape', async t => {
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = app.server.address() as AddressInfo
+  const raw = async (headers: Record<string, string>): Promise<{ status: number, body: string }> => await new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/health', headers }, res => {
+      let body = ''
+      res.on('data', chunk => { body += chunk })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+  const huge = await raw({ 'x-padding': 'p'.repeat(20_000) })
+  t.equal(huge.status, 431)
+  t.same(JSON.parse(huge.body), { error: 'request_header_fields_too_large', error_description: 'Request headers are larger than 16384 bytes' })
+  const health = await fetch(`http://127.0.0.1:${port}/health`)
+  t.equal(health.status, 200, 'still up')
+})
+
+t.test('the server is still up and consistent', async t => {
+  t.equal((await app.inject({ method: 'GET', url: '/ready' })).statusCode, 200)
+  const list = await app.inject({ method: 'GET', url: `/apiops/projects/${PROJECT}/jwks/`, headers: auth })
+  t.equal(list.statusCode, 200)
+  t.equal(list.json().resultList.length, count())
+})
