@@ -1,6 +1,7 @@
 import { isResourceName } from '../schemas/common.js'
 import { Deployer } from '../deploy/deployer.js'
 import { NameTakenError } from '../store/errors.js'
+import type { NamedResourceRepository } from '../store/named-resources.js'
 import type { Store } from '../store/store.js'
 import { CliError, usageError, type CliIo } from './io.js'
 
@@ -21,21 +22,25 @@ function requireName (kind: string, positionals: string[]): string {
   return name
 }
 
+/** Creates a project or an environment, turning a name clash into a message. */
+function createNamed (repository: NamedResourceRepository, kind: string, ctx: ResourceCommandContext): string {
+  const name = requireName(kind, ctx.positionals)
+  try {
+    repository.create(name, ctx.description ?? '')
+  } catch (err) {
+    if (err instanceof NameTakenError) throw new CliError(`${kind} ${name} already exists`)
+    throw err
+  }
+  return name
+}
+
 /** `jwkd project …`: projects own keys, so one that still has keys is not deleted. */
 export async function projectCommand (action: string | undefined, ctx: ResourceCommandContext): Promise<void> {
   const { store, io } = ctx
   switch (action) {
-    case 'create': {
-      const name = requireName('project', ctx.positionals)
-      try {
-        store.projects.create(name, ctx.description ?? '')
-      } catch (err) {
-        if (err instanceof NameTakenError) throw new CliError(`project ${name} already exists`)
-        throw err
-      }
-      io.out(name)
+    case 'create':
+      io.out(createNamed(store.projects, 'project', ctx))
       return
-    }
     case 'list':
       for (const project of store.projects.list()) io.out(project.name)
       return
@@ -60,13 +65,7 @@ export async function envCommand (action: string | undefined, ctx: ResourceComma
   const deployer = new Deployer(ctx.dataDir, store)
   switch (action) {
     case 'create': {
-      const name = requireName('environment', ctx.positionals)
-      try {
-        store.environments.create(name, ctx.description ?? '')
-      } catch (err) {
-        if (err instanceof NameTakenError) throw new CliError(`environment ${name} already exists`)
-        throw err
-      }
+      const name = createNamed(store.environments, 'environment', ctx)
       await deployer.reconcile()
       io.out(name)
       return

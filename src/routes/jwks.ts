@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { DEPLOY_ROLES, READ_ROLES } from '../auth/roles.js'
-import { DeploymentResponse, ErrorBody, JwkParams, ProjectParams } from '../schemas/common.js'
+import { DeploymentResponse, ErrorBody, JwkParams, ProjectParams, type DeploymentResult } from '../schemas/common.js'
 import { GenerateJwkBody } from '../schemas/generate.js'
 import { CreateJwkBody, UpdateJwkBody } from '../schemas/manage.js'
-import type { Actor } from '../services/jwk-service.js'
+import type { Actor, DeployedJwk } from '../services/jwk-service.js'
 import { clientSignal } from './client-signal.js'
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody, 503: ErrorBody }
@@ -15,6 +15,12 @@ export const jwkLocation = (projectName: string, jwkName: string): string =>
   `/apiops/projects/${encodeURIComponent(projectName)}/jwks/${encodeURIComponent(jwkName)}/`
 
 const actor = (request: FastifyRequest): Actor => ({ tokenName: request.token.name, requestId: request.id })
+
+/** The answer of every route that deploys a key: the deploy result, and where the key now lives. */
+function deployed (reply: FastifyReply, projectName: string, { record, deploymentResult }: DeployedJwk): { success: true, deploymentResult: DeploymentResult } {
+  reply.header('location', jwkLocation(projectName, record.name))
+  return { success: true, deploymentResult }
+}
 
 /** A download name that is safe in any file system and header, whatever the JWK is called. */
 const downloadName = (name: string): string => (name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100) || 'jwk') + '.json'
@@ -31,11 +37,8 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: DeploymentResponse, ...errors }
     },
     config: { roles: DEPLOY_ROLES, audit: 'jwk.generate' }
-  }, async (request, reply) => {
-    const { record, deploymentResult } = await app.jwks.generate(request.project, request.body, actor(request), clientSignal(reply))
-    reply.header('location', jwkLocation(request.project.name, record.name))
-    return { success: true, deploymentResult }
-  })
+  }, async (request, reply) =>
+    deployed(reply, request.project.name, await app.jwks.generate(request.project, request.body, actor(request), clientSignal(reply))))
 
   app.post('/projects/:projectName/jwks', {
     schema: {
@@ -47,11 +50,8 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: DeploymentResponse, ...errors }
     },
     config: { roles: DEPLOY_ROLES, audit: 'jwk.create' }
-  }, async (request, reply) => {
-    const { record, deploymentResult } = await app.jwks.create(request.project, request.body, actor(request), clientSignal(reply))
-    reply.header('location', jwkLocation(request.project.name, record.name))
-    return { success: true, deploymentResult }
-  })
+  }, async (request, reply) =>
+    deployed(reply, request.project.name, await app.jwks.create(request.project, request.body, actor(request), clientSignal(reply))))
 
   app.get('/projects/:projectName/jwks', {
     schema: { tags: ['JWKs'], summary: 'List JWKs', description: 'Metadata of every key in the project; never key material.', params: ProjectParams },
@@ -76,11 +76,8 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: DeploymentResponse, ...errors }
     },
     config: { roles: DEPLOY_ROLES, audit: 'jwk.update' }
-  }, async (request, reply) => {
-    const { record, deploymentResult } = await app.jwks.update(request.project, request.params.name, request.body, actor(request))
-    reply.header('location', jwkLocation(request.project.name, record.name))
-    return { success: true, deploymentResult }
-  })
+  }, async (request, reply) =>
+    deployed(reply, request.project.name, await app.jwks.update(request.project, request.params.name, request.body, actor(request))))
 
   app.delete('/projects/:projectName/jwks/:name', {
     schema: {
