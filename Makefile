@@ -1,5 +1,5 @@
 # The two commands the README promises: `make run` and `make test`.
-.PHONY: install build run test lint typecheck bench clean chromium
+.PHONY: install build run test lint typecheck bench clean chromium binary
 
 NPM ?= npm
 
@@ -24,9 +24,14 @@ lint: install
 chromium:
 	bash .ci/ensure-chromium
 
-# The bench smoke test runs the built server, as `make bench` does.
-test: install typecheck lint chromium build
+# The bench smoke test runs the built server, as `make bench` does; the
+# binary test runs dist/jwkd, built once per run here.
+test: install typecheck lint chromium build binary
 	$(NPM) test
+
+# dist/jwkd: one executable, no Node needed on the target host (README: "One file").
+binary: build
+	node tools/build-binary.mjs
 
 bench: build
 	$(NPM) run bench

@@ -1,7 +1,17 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import fp from 'fastify-plugin'
+
+// Swagger UI serves its files from its package directory; the single
+// executable extracts them and says where.
+let staticDir: string | undefined
+
+export function useDocumentationAssets (dir: string): void {
+  staticDir = dir
+}
 
 /** OpenAPI 3 generated from the routes' TypeBox schemas; Swagger UI at /documentation. */
 async function documentation (app: FastifyInstance, options: { version: string }): Promise<void> {
@@ -20,7 +30,9 @@ async function documentation (app: FastifyInstance, options: { version: string }
       security: [{ bearer: [] }]
     }
   })
-  await app.register(swaggerUi, { routePrefix: '/documentation' })
+  await app.register(swaggerUi, staticDir === undefined
+    ? { routePrefix: '/documentation' }
+    : { routePrefix: '/documentation', baseDir: staticDir, logo: { type: 'image/svg+xml', content: readFileSync(join(staticDir, 'logo.svg')) } })
 }
 
 export default fp(documentation, { name: 'documentation' })

@@ -21,6 +21,14 @@ export function statement (db: Db, sql: string): Database.Statement {
 
 export const databasePath = (dataDir: string): string => join(dataDir, 'jwkd.db')
 
+// better-sqlite3 finds its addon in node_modules; the single executable has
+// none, so it loads the addon it carries and hands it over here.
+let nativeBinding: object | undefined
+
+export function useNativeBinding (addon: object): void {
+  nativeBinding = addon
+}
+
 /**
  * Opens (creating if needed) the data directory's database: WAL so the CLI can
  * write while the server reads, synchronous=FULL so a commit is on disk before
@@ -28,7 +36,7 @@ export const databasePath = (dataDir: string): string => join(dataDir, 'jwkd.db'
  */
 export function openDatabase (dataDir: string): Db {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
-  const db = new Database(databasePath(dataDir))
+  const db = new Database(databasePath(dataDir), nativeBinding === undefined ? {} : { nativeBinding: nativeBinding as never })
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = FULL')
   db.pragma('foreign_keys = ON')
