@@ -7,6 +7,12 @@ import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
+/** This environment without coverage or test hooks: a measured server must run as in production. */
+function uninstrumented (): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) =>
+    name !== 'NODE_OPTIONS' && name !== 'NODE_V8_COVERAGE' && !name.startsWith('_TAPJS_PROCESSINFO')))
+}
+
 /** The built server and CLI (`make bench` builds first): what an operator runs, without the TypeScript loader's memory and threads. */
 function entry (name: 'server' | 'cli'): string[] {
   const built = join(ROOT, 'dist', 'src', `${name}.js`)
@@ -69,7 +75,7 @@ export interface JwkdService extends Service {
 /** A real jwkd server process on a fresh data directory, with projects and environments made by its CLI. */
 export async function startJwkd (options: { projects: string[], environments: string[], poolSize?: number, env?: Record<string, string>, nodeArgs?: string[] }): Promise<JwkdService> {
   const dataDir = mkdtempSync(join(tmpdir(), 'jwkd-bench-'))
-  const env = { ...process.env, JWKD_DATA_DIR: dataDir, JWKD_LOG_LEVEL: 'warn', ...options.env }
+  const env = { ...uninstrumented(), JWKD_DATA_DIR: dataDir, JWKD_LOG_LEVEL: 'warn', ...options.env }
   const cli = (...args: string[]): void => {
     const result = spawnSync(process.execPath, [...entry('cli'), ...args], { cwd: ROOT, env, encoding: 'utf8' })
     if (result.status !== 0) throw new Error(`jwkd ${args.join(' ')}: ${result.stderr}`)
@@ -88,7 +94,7 @@ export async function startJwkd (options: { projects: string[], environments: st
 
 /** The baseline server: a bare Fastify route that generates and exports a key, nothing more. */
 export async function startBare (): Promise<Service> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/bare-server.ts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/bare-server.ts'], { cwd: ROOT, env: uninstrumented(), stdio: ['ignore', 'pipe', 'pipe'] })
   const url = await listening(child, /listening (http:\/\/127\.0\.0\.1:\d+)/)
   return service(child, url, () => {})
 }
