@@ -15,7 +15,7 @@ const probes: Probe[] = [
  * against the same p99 with the pool idle, same server, same run.
  */
 export async function isolation (options: BenchOptions): Promise<Row[]> {
-  const seconds = options.smoke ? 1 : 6
+  const seconds = options.smoke ? 2 : 6
   const repeats = options.smoke ? 1 : 2
   const server = await startJwkd({ projects: ['listed', 'p2', 'rsa'], environments: ['staging'], poolSize: options.threads })
   const ratios = new Map<string, number[]>(probes.map(probe => [probe.name, []]))

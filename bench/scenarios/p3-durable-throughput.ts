@@ -11,7 +11,7 @@ import type { BenchOptions, Row } from '../lib/types.js'
  * same key; c = 50, same run, alternating.
  */
 export async function durableThroughput (options: BenchOptions): Promise<Row[]> {
-  const seconds = options.smoke ? 1 : 6
+  const seconds = options.smoke ? 3 : 6
   const repeats = options.smoke ? 1 : 3
   const kinds = [{ name: 'EC P-256', bare: 'ec', body: ecBody('p3') }, { name: 'Ed25519', bare: 'ed25519', body: ed25519Body('p3') }]
   const bare = await startBare()
@@ -19,8 +19,8 @@ export async function durableThroughput (options: BenchOptions): Promise<Row[]> 
   const rows: Row[] = []
   try {
     // Both servers warm (JIT, SQLite pages, directories) before anything is counted.
-    await load({ url: `${bare.url}/generate/ec`, method: 'POST', connections: 50, duration: options.smoke ? 1 : 2, body: kinds[0]!.body })
-    await generateLoad(jwkd, 'p3', kinds[0]!.body, { connections: 50, duration: options.smoke ? 1 : 2 })
+    await load({ url: `${bare.url}/generate/ec`, method: 'POST', connections: 50, duration: 2, body: kinds[0]!.body })
+    await generateLoad(jwkd, 'p3', kinds[0]!.body, { connections: 50, duration: 2 })
     for (const kind of kinds) {
       const ratios: number[] = []
       const figures: string[] = []

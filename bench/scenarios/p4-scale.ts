@@ -6,7 +6,7 @@ import type { BenchOptions, Row } from '../lib/types.js'
 /** P4: generate p50 in a project holding 10 000 keys against one holding 10; same server, alternating. */
 export async function scale (options: BenchOptions): Promise<Row[]> {
   const big = options.smoke ? 50 : 10_000
-  const seconds = options.smoke ? 1 : 5
+  const seconds = options.smoke ? 2 : 5
   const repeats = options.smoke ? 1 : 3
   const server = await startJwkd({ projects: ['small', 'big'], environments: ['staging'], poolSize: options.threads })
   const ratios: number[] = []
