@@ -7,14 +7,14 @@ import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
-/** This environment without coverage or test hooks: a measured server must run as in production. */
-function uninstrumented (): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) =>
-    name !== 'NODE_OPTIONS' && name !== 'NODE_V8_COVERAGE' && !name.startsWith('_TAPJS_PROCESSINFO')))
-}
-
-/** The built server and CLI (`make bench` builds first): what an operator runs, without the TypeScript loader's memory and threads. */
-function entry (name: 'server' | 'cli'): string[] {
+/**
+ * The built server and CLI (`make bench` builds first): what an operator
+ * runs, without the TypeScript loader's memory and threads. The smoke run
+ * inside the test suite uses the sources instead, through the same loader as
+ * the tests, so the coverage it adds maps onto the same code.
+ */
+function entry (name: 'server' | 'cli', fromSource: boolean): string[] {
+  if (fromSource) return ['--import', 'tsx', join(ROOT, 'src', `${name}.ts`)]
   const built = join(ROOT, 'dist', 'src', `${name}.js`)
   if (!existsSync(built)) throw new Error(`${built} is missing: run npm run build first`)
   return [built]
@@ -73,16 +73,16 @@ export interface JwkdService extends Service {
 }
 
 /** A real jwkd server process on a fresh data directory, with projects and environments made by its CLI. */
-export async function startJwkd (options: { projects: string[], environments: string[], poolSize?: number, env?: Record<string, string>, nodeArgs?: string[] }): Promise<JwkdService> {
+export async function startJwkd (options: { projects: string[], environments: string[], poolSize?: number, env?: Record<string, string>, nodeArgs?: string[], fromSource?: boolean }): Promise<JwkdService> {
   const dataDir = mkdtempSync(join(tmpdir(), 'jwkd-bench-'))
-  const env = { ...uninstrumented(), JWKD_DATA_DIR: dataDir, JWKD_LOG_LEVEL: 'warn', ...options.env }
+  const env = { ...process.env, JWKD_DATA_DIR: dataDir, JWKD_LOG_LEVEL: 'warn', ...options.env }
   const cli = (...args: string[]): void => {
-    const result = spawnSync(process.execPath, [...entry('cli'), ...args], { cwd: ROOT, env, encoding: 'utf8' })
+    const result = spawnSync(process.execPath, [...entry('cli', options.fromSource === true), ...args], { cwd: ROOT, env, encoding: 'utf8' })
     if (result.status !== 0) throw new Error(`jwkd ${args.join(' ')}: ${result.stderr}`)
   }
   for (const project of options.projects) cli('project', 'create', project)
   for (const environment of options.environments) cli('env', 'create', environment)
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry('server')], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry('server', options.fromSource === true)], {
     cwd: ROOT,
     env: { ...env, JWKD_PORT: '0', JWKD_LOG_LEVEL: 'info', ...(options.poolSize === undefined ? {} : { JWKD_POOL_SIZE: String(options.poolSize) }) },
     stdio: ['ignore', 'pipe', 'pipe']
@@ -94,7 +94,7 @@ export async function startJwkd (options: { projects: string[], environments: st
 
 /** The baseline server: a bare Fastify route that generates and exports a key, nothing more. */
 export async function startBare (): Promise<Service> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/bare-server.ts'], { cwd: ROOT, env: uninstrumented(), stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/bare-server.ts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   const url = await listening(child, /listening (http:\/\/127\.0\.0\.1:\d+)/)
   return service(child, url, () => {})
 }

@@ -12,7 +12,7 @@ import type { BenchOptions, Row } from '../lib/types.js'
  */
 export async function keygenLimit (options: BenchOptions): Promise<Row[]> {
   const plans = options.smoke ? [{ bits: 2048, seconds: 2, repeats: 1 }] : [{ bits: 2048, seconds: 15, repeats: 3 }, { bits: 4096, seconds: 45, repeats: 2 }]
-  const server = await startJwkd({ projects: ['p1'], environments: ['staging'], poolSize: options.threads })
+  const server = await startJwkd({ projects: ['p1'], environments: ['staging'], poolSize: options.threads, fromSource: options.smoke })
   const rows: Row[] = []
   try {
     for (const { bits, seconds, repeats } of plans) {

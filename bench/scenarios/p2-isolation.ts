@@ -17,7 +17,7 @@ const probes: Probe[] = [
 export async function isolation (options: BenchOptions): Promise<Row[]> {
   const seconds = options.smoke ? 2 : 6
   const repeats = options.smoke ? 1 : 2
-  const server = await startJwkd({ projects: ['listed', 'p2', 'rsa'], environments: ['staging'], poolSize: options.threads })
+  const server = await startJwkd({ projects: ['listed', 'p2', 'rsa'], environments: ['staging'], poolSize: options.threads, fromSource: options.smoke })
   const ratios = new Map<string, number[]>(probes.map(probe => [probe.name, []]))
   const figures = new Map<string, string[]>(probes.map(probe => [probe.name, []]))
   try {

@@ -15,7 +15,7 @@ export async function durableThroughput (options: BenchOptions): Promise<Row[]> 
   const repeats = options.smoke ? 1 : 3
   const kinds = [{ name: 'EC P-256', bare: 'ec', body: ecBody('p3') }, { name: 'Ed25519', bare: 'ed25519', body: ed25519Body('p3') }]
   const bare = await startBare()
-  const jwkd = await startJwkd({ projects: ['p3'], environments: ['staging'], poolSize: options.threads })
+  const jwkd = await startJwkd({ projects: ['p3'], environments: ['staging'], poolSize: options.threads, fromSource: options.smoke })
   const rows: Row[] = []
   try {
     // Both servers warm (JIT, SQLite pages, directories) before anything is counted.

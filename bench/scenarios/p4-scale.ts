@@ -8,7 +8,7 @@ export async function scale (options: BenchOptions): Promise<Row[]> {
   const big = options.smoke ? 50 : 10_000
   const seconds = options.smoke ? 2 : 5
   const repeats = options.smoke ? 1 : 3
-  const server = await startJwkd({ projects: ['small', 'big'], environments: ['staging'], poolSize: options.threads })
+  const server = await startJwkd({ projects: ['small', 'big'], environments: ['staging'], poolSize: options.threads, fromSource: options.smoke })
   const ratios: number[] = []
   const figures: string[] = []
   let listP50 = 0

@@ -9,7 +9,7 @@ const settle = async (): Promise<void> => await new Promise(resolve => setTimeou
 /** P5: the server's RSS after 10 000 generations, and after 10 000 more. */
 export async function memory (options: BenchOptions): Promise<Row[]> {
   const batch = options.smoke ? 200 : 10_000
-  const server = await startJwkd({ projects: ['p5'], environments: ['staging'], poolSize: options.threads })
+  const server = await startJwkd({ projects: ['p5'], environments: ['staging'], poolSize: options.threads, fromSource: options.smoke })
   let first = 0
   let second = 0
   try {
