@@ -88,9 +88,10 @@ export class JwkService {
     this.#clock = deps.clock ?? (() => new Date())
   }
 
-  #find (project: NamedResource, name: string, notFound = jwkNotFound(name)): JwkRecord {
+  /** The key, or the route's not-found error (built only when needed: an Error captures a stack). */
+  #find (project: NamedResource, name: string, notFound: (name: string) => Error = jwkNotFound): JwkRecord {
     const record = this.#store.jwks.findByName(project.id, name)
-    if (record === undefined) throw notFound
+    if (record === undefined) throw notFound(name)
     return record
   }
 
@@ -220,7 +221,7 @@ export class JwkService {
 
   /** Rename and/or redescribe; the key material and kid stay; redeploys. */
   async update (project: NamedResource, name: string, body: UpdateJwkBody, actor: Actor): Promise<DeployedJwk> {
-    const current = this.#find(project, name, new NotFoundError(`JWK (name: ${name}) is not found! Try create operation.`))
+    const current = this.#find(project, name, missing => new NotFoundError(`JWK (name: ${missing}) is not found! Try create operation.`))
     let record: JwkRecord
     try {
       record = await this.#commitAudited(actor, 'jwk.update', project, () => this.#store.jwks.update(current, body))
