@@ -94,7 +94,7 @@ export async function startJwkd (options: { projects: string[], environments: st
 
 /** The baseline server: a bare Fastify route that generates and exports a key, nothing more. */
 export async function startBare (): Promise<Service> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/bare-server.ts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['bench/lib/bare-server.mjs'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   const url = await listening(child, /listening (http:\/\/127\.0\.0\.1:\d+)/)
   return service(child, url, () => {})
 }

@@ -1,11 +1,12 @@
 // The P3 baseline: Fastify, one route, generate + export on the request's
 // thread, no validation, no pool, no encryption, no database, no files.
+// Plain JavaScript, run by plain node: no loader between it and the load.
 import { generateKeyPairSync } from 'node:crypto'
 import Fastify from 'fastify'
 
 const app = Fastify({ logger: false })
 app.post('/generate/:kind', async (request) => {
-  const { kind } = request.params as { kind: string }
+  const { kind } = request.params
   const { privateKey } = kind === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' })
   return { success: true, jwk: privateKey.export({ format: 'jwk' }) }
 })
