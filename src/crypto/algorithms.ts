@@ -70,8 +70,6 @@ for (const [hs, kw] of [['256', '128'], ['384', '192'], ['512', '256']]) {
   add(['OCT'], 'ENCRYPTION', `PBES2-HS${hs}+A${kw}KW`, [`PBES2_HS${hs}_A${kw}KW`], anyKey, 'a symmetric key')
 }
 
-export const ALGORITHM_RULES: readonly AlgorithmRule[] = rules
-
 export const algorithmsFor = (type: KeyType): AlgorithmRule[] => rules.filter(rule => rule.types.includes(type))
 
 /** The rule a request's algorithm name refers to for this key type, if any. */

@@ -6,7 +6,6 @@ import { Type, type Static } from '@sinclair/typebox'
  * - `x-expected`: how to describe a valid value when the schema alone says it badly;
  * - `x-secret`: never quote the value back in an error.
  */
-export const NO_CONTROL_CHARS = '^[^\\u0000-\\u001F\\u007F]*$'
 const NOT_BLANK_NO_CONTROL_CHARS = '^(?=[^\\u0000-\\u001F\\u007F]*\\S)[^\\u0000-\\u001F\\u007F]*$'
 
 const printableLine = new RegExp(NOT_BLANK_NO_CONTROL_CHARS)
