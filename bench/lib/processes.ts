@@ -33,20 +33,37 @@ export function rssOf (pid: number): number {
   return Number(match?.[1] ?? 0) * 1024
 }
 
+/**
+ * Resolves with the first capture of `pattern` in the child's output. After
+ * that the output is drained without being kept: a server logging every
+ * request would otherwise make this process (the load generator's) do work
+ * that grows with everything the server ever printed.
+ */
 async function listening (child: ChildProcess, pattern: RegExp): Promise<string> {
   let output = ''
+  const collect = (chunk: Buffer): void => { output += chunk.toString() }
+  const stopCollecting = (): void => {
+    for (const stream of [child.stdout, child.stderr]) {
+      stream?.off('data', collect)
+      stream?.resume()
+    }
+  }
   return await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no start within 60 s:\n${output}`)), 60_000)
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
+    const watch = (): void => {
       const match = pattern.exec(output)
-      if (match !== null) {
-        clearTimeout(timer)
-        resolve(match[1]!)
-      }
-    })
-    child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
-    child.once('exit', code => { clearTimeout(timer); reject(new Error(`exited with ${code}:\n${output}`)) })
+      if (match === null) return
+      clearTimeout(timer)
+      child.stdout?.off('data', watch)
+      child.off('exit', exited)
+      stopCollecting()
+      resolve(match[1]!)
+    }
+    const exited = (code: number | null): void => { clearTimeout(timer); reject(new Error(`exited with ${code}:\n${output}`)) }
+    child.stdout?.on('data', collect)
+    child.stdout?.on('data', watch)
+    child.stderr?.on('data', collect)
+    child.once('exit', exited)
   })
 }
 

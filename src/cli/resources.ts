@@ -1,5 +1,5 @@
 import { isResourceName } from '../schemas/common.js'
-import { Deployer } from '../deploy/deployer.js'
+import { reconcileEnvironments } from '../deploy/deployer.js'
 import { NameTakenError } from '../store/errors.js'
 import type { NamedResourceRepository } from '../store/named-resources.js'
 import type { Store } from '../store/store.js'
@@ -62,11 +62,10 @@ export async function projectCommand (action: string | undefined, ctx: ResourceC
 /** `jwkd env …`: every key lives in every environment, so creating one deploys them all to it. */
 export async function envCommand (action: string | undefined, ctx: ResourceCommandContext): Promise<void> {
   const { store, io } = ctx
-  const deployer = new Deployer(ctx.dataDir, store)
   switch (action) {
     case 'create': {
       const name = createNamed(store.environments, 'environment', ctx)
-      await deployer.reconcile()
+      await reconcileEnvironments(ctx.dataDir, store)
       io.out(name)
       return
     }
@@ -76,7 +75,7 @@ export async function envCommand (action: string | undefined, ctx: ResourceComma
     case 'delete': {
       const name = requireName('environment', ctx.positionals)
       if (!store.environments.delete(name)) throw new CliError(`environment ${name} does not exist`)
-      await deployer.reconcile()
+      await reconcileEnvironments(ctx.dataDir, store)
       io.out(name)
       return
     }

@@ -29,9 +29,21 @@ export const environmentsDir = (dataDir: string): string => join(dataDir, 'envir
 
 export const environmentDir = (dataDir: string, environment: string): string => join(environmentsDir(dataDir), environment)
 
-/** Named by the key's id, never its name: a JWK name is free text and must not reach a path. */
-export const snapshotPath = (dataDir: string, environment: string, project: string, jwkId: string): string =>
-  join(environmentDir(dataDir, environment), 'projects', project, 'jwks', `${jwkId}.json`)
+/**
+ * Every snapshot of an environment, in one SQLite database (see
+ * EnvironmentSnapshots). Named by the environment's id as well: an
+ * environment deleted and created again under the same name gets a new file,
+ * so a connection still open on the old one (in a running server) can never
+ * touch the new one's write-ahead log, which SQLite finds by name.
+ */
+export const environmentDatabaseFile = (environmentId: string): string => `snapshots-${environmentId}.db`
+
+export const environmentDatabasePath = (dataDir: string, environment: { id: string, name: string }): string =>
+  join(environmentDir(dataDir, environment.name), environmentDatabaseFile(environment.id))
+
+/** Where format 1 kept a file per key; removed once the environment's database has them all. */
+export const legacySnapshotsDir = (dataDir: string, environment: string): string =>
+  join(environmentDir(dataDir, environment), 'projects')
 
 export function toSnapshot (record: JwkRecord, projectName: string): Snapshot {
   return {

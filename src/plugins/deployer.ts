@@ -11,6 +11,7 @@ declare module 'fastify' {
 async function deployerPlugin (app: FastifyInstance, options: { dataDir: string }): Promise<void> {
   const deployer = new Deployer(options.dataDir, app.store)
   app.decorate('deployer', deployer)
+  app.addHook('onClose', async () => deployer.close())
   // A crash between a commit and its deploy leaves a key without snapshots: finish the job before serving.
   app.addHook('onReady', async () => {
     const report = await deployer.reconcile()

@@ -12,7 +12,7 @@ declare module 'fastify' {
 
 async function servicesPlugin (app: FastifyInstance, options: { dataDir: string, clock?: () => Date }): Promise<void> {
   app.decorate('jwks', new JwkService({ store: app.store, sealer: app.vault, keygen: app.keygen, deployer: app.deployer, clock: options.clock }))
-  app.decorate('publicJwks', new PublicJwks(options.dataDir, app.store))
+  app.decorate('publicJwks', new PublicJwks(app.deployer, app.store))
 }
 
 export default fp(servicesPlugin, { name: 'services', dependencies: ['store', 'vault', 'keygen', 'deployer'] })

@@ -65,7 +65,11 @@ export class KeygenPool {
       minThreads: threads,
       maxThreads: threads,
       maxQueue: options.maxQueue,
-      niceIncrement
+      niceIncrement,
+      // Idle workers wait for tasks on a message port, not in Atomics.wait: under
+      // a steady stream of small tasks, 'sync' mode left the light lane's worker
+      // asleep with fifty tasks queued for seconds at a time (bench P3, 2026-11-30).
+      atomics: 'disabled'
     })
     this.#pools = {
       heavy: pool(options.size, HEAVY_NICE),

@@ -13,6 +13,7 @@ import { isPrintableText } from '../schemas/common.js'
 import type { CreateJwkBody, UpdateJwkBody } from '../schemas/manage.js'
 import { KidTakenError, NameTakenError } from '../store/errors.js'
 import type { AuditEntry } from '../store/audit.js'
+import type { Announcement } from '../store/group-commit.js'
 import type { JwkRecord, KidAssignment, NewJwk } from '../store/jwks.js'
 import type { NamedResource } from '../store/named-resources.js'
 import type { Store } from '../store/store.js'
@@ -106,8 +107,8 @@ export class JwkService {
    * A change and its audit entry commit together: one group-commit write,
    * one fsync for both. A deploy that then fails somewhere adds an entry.
    */
-  async #commitAudited (actor: Actor, action: string, project: NamedResource, change: () => JwkRecord): Promise<JwkRecord> {
-    return await this.#store.commits.run(() => {
+  async #commitAudited (actor: Actor, action: string, project: NamedResource, change: () => JwkRecord, slot?: Announcement): Promise<JwkRecord> {
+    return await (slot ?? this.#store.commits).run(() => {
       const record = change()
       this.#store.audit.append(auditEntry(actor, action, project, record, 'success'))
       return record
@@ -115,7 +116,7 @@ export class JwkService {
   }
 
   async #deployAudited (actor: Actor, action: string, project: NamedResource, record: JwkRecord, undeploy = false): Promise<DeploymentResult> {
-    const result = undeploy ? await this.#deployer.undeploy(record, project.name) : await this.#deployer.deploy(record, project.name)
+    const result = undeploy ? await this.#deployer.undeploy(record) : await this.#deployer.deploy(record, project.name)
     if (!result.success) {
       await this.#store.commits.run(() => this.#store.audit.append(auditEntry(actor, action, project, record, `partial: ${result.message}`)))
     }
@@ -123,7 +124,7 @@ export class JwkService {
   }
 
   /** Seal, commit, deploy: the common end of generate and create. */
-  async #commitAndDeploy (project: NamedResource, draft: Draft, kid: KidAssignment, actor: Actor, action: string): Promise<DeployedJwk> {
+  async #commitAndDeploy (project: NamedResource, draft: Draft, kid: KidAssignment, actor: Actor, action: string, slot?: Announcement): Promise<DeployedJwk> {
     const id = randomUUID()
     const { privateMembers, ...fields } = draft
     const sealedPrivate = privateMembers === undefined ? null : this.#sealer.sealJson(privateMembers, jwkAdditionalData(id))
@@ -135,7 +136,7 @@ export class JwkService {
         projectId: project.id,
         sealedPrivate,
         createdAt: new Date().toISOString()
-      }, kid))
+      }, kid), slot)
     } catch (err) {
       if (err instanceof NameTakenError) throw nameTaken(draft.name)
       if (err instanceof KidTakenError) throw kidTaken(err.kid, err.holder)
@@ -148,6 +149,16 @@ export class JwkService {
   async generate (project: NamedResource, body: GenerateJwkBody, actor: Actor, signal?: AbortSignal): Promise<DeployedJwk> {
     const plan = planGeneration(body, this.#clock())
     this.#assertFree(project, body.name, body.kid)
+    // Tell the group commit this write is coming, so a burst of keys shares one commit.
+    const slot = this.#store.commits.announce()
+    try {
+      return await this.#generateAnnounced(project, body, plan, actor, slot, signal)
+    } finally {
+      slot.withdraw()
+    }
+  }
+
+  async #generateAnnounced (project: NamedResource, body: GenerateJwkBody, plan: GenerationPlan, actor: Actor, slot: Announcement, signal?: AbortSignal): Promise<DeployedJwk> {
     const generated = await this.#keygen.generate(plan.task, signal)
     const { publicJwk, privateMembers } = splitJwk(generated.jwk)
     return await this.#commitAndDeploy(project, {
@@ -165,7 +176,7 @@ export class JwkService {
       thumbprint: generated.thumbprint,
       notBefore: plan.notBefore.toISOString(),
       expiresAt: plan.expiresAt.toISOString()
-    }, kidAssignment(plan, plan.task.iat, publicJwk.kid), actor, 'jwk.generate')
+    }, kidAssignment(plan, plan.task.iat, publicJwk.kid), actor, 'jwk.generate', slot)
   }
 
   /** A key from a pasted JWK (Set) or one fetched from a URL, vetted by really importing it. */

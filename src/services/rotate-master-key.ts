@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { dirname } from 'node:path'
-import { rename } from 'node:fs/promises'
+import { renameSync } from 'node:fs'
 import { ConfigError } from '../config.js'
 import { jwkAdditionalData, Sealer } from '../crypto/sealer.js'
-import { fsyncDirectory, writeFileAtomic } from '../deploy/atomic-file.js'
-import { Deployer } from '../deploy/deployer.js'
+import { reconcileEnvironments } from '../deploy/deployer.js'
 import { statement } from '../store/database.js'
+import { fsyncPath, writeFileDurably } from '../store/durable-fs.js'
 import type { Store } from '../store/store.js'
 import { CHECK_KEY, pendingKeyPath, resolveMasterKey, sealCheck, type VaultConfig } from './vault.js'
 
@@ -28,7 +28,7 @@ export async function rotateMasterKey (store: Store, config: VaultConfig): Promi
   const path = masterKey.path as string
   const nextKey = randomBytes(32)
   const next = new Sealer(nextKey)
-  await writeFileAtomic(pendingKeyPath(path), nextKey.toString('base64') + '\n')
+  writeFileDurably(pendingKeyPath(path), nextKey.toString('base64') + '\n')
 
   const rows = statement(store.db, 'SELECT id, sealed_private FROM jwks WHERE sealed_private IS NOT NULL').all() as Array<{ id: string, sealed_private: string }>
   store.db.transaction(() => {
@@ -40,8 +40,8 @@ export async function rotateMasterKey (store: Store, config: VaultConfig): Promi
     store.meta.set(CHECK_KEY, sealCheck(next))
   }).immediate()
 
-  await rename(pendingKeyPath(path), path)
-  await fsyncDirectory(dirname(path))
-  await new Deployer(config.dataDir, store).reconcile()
+  renameSync(pendingKeyPath(path), path)
+  fsyncPath(dirname(path))
+  await reconcileEnvironments(config.dataDir, store)
   return rows.length
 }

@@ -29,6 +29,9 @@ export function useNativeBinding (addon: object): void {
   nativeBinding = addon
 }
 
+/** better-sqlite3's options for every database jwkd opens. */
+export const nativeBindingOption = (): Database.Options => nativeBinding === undefined ? {} : { nativeBinding: nativeBinding as never }
+
 /**
  * Opens (creating if needed) the data directory's database: WAL so the CLI can
  * write while the server reads, synchronous=FULL so a commit is on disk before
@@ -36,7 +39,7 @@ export function useNativeBinding (addon: object): void {
  */
 export function openDatabase (dataDir: string): Db {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
-  const db = new Database(databasePath(dataDir), nativeBinding === undefined ? {} : { nativeBinding: nativeBinding as never })
+  const db = new Database(databasePath(dataDir), nativeBindingOption())
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = FULL')
   db.pragma('foreign_keys = ON')

@@ -1,9 +1,8 @@
 import t from 'tap'
-import { existsSync } from 'node:fs'
 import { runCli } from '../../src/cli/run-cli.js'
-import { snapshotPath } from '../../src/deploy/snapshot.js'
 import { buildTestApp, generateUrl } from '../helpers/app.js'
 import { runCliProcess } from '../helpers/processes.js'
+import { deployedIn, environmentFiles } from '../helpers/snapshots.js'
 
 /** SPEC §1 CLI: plain values on stdout, a message on stderr and a non-zero code on error. */
 async function cli (dataDir: string, ...argv: string[]): Promise<{ code: number, out: string[], err: string[] }> {
@@ -39,12 +38,12 @@ t.test('environments: created while the server runs, they get every key; deleted
   t.equal((await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name: 'before', type: 'OCT', oct: { keySize: 128 } } })).statusCode, 200)
   const id = app.store.jwks.findByName(app.store.projects.findByName('MyProject')!.id, 'before')!.id
   t.same((await cli(dataDir, 'env', 'create', 'qa', '--description', 'QA')).out, ['qa'])
-  t.ok(existsSync(snapshotPath(dataDir, 'qa', 'MyProject', id)), 'existing key deployed to the new environment')
+  t.ok(deployedIn(dataDir, 'qa').has(id), 'existing key deployed to the new environment')
   const next = await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name: 'after', type: 'OCT', oct: { keySize: 128 } } })
   t.same(next.json().deploymentResult.environmentResults.map((result: { environmentName: string }) => result.environmentName), ['production', 'qa'], 'the server sees it without a restart')
   t.same((await cli(dataDir, 'env', 'list')).out, ['production', 'qa'])
   t.same((await cli(dataDir, 'env', 'delete', 'qa')).out, ['qa'])
-  t.notOk(existsSync(snapshotPath(dataDir, 'qa', 'MyProject', id)), 'undeployed')
+  t.same(environmentFiles(dataDir, 'qa'), [], 'undeployed: its directory is gone')
   t.same(await cli(dataDir, 'env', 'delete', 'qa'), { code: 1, out: [], err: ['jwkd: environment qa does not exist'] })
   t.same(await cli(dataDir, 'env', 'create', 'production'), { code: 1, out: [], err: ['jwkd: environment production already exists'] })
 })

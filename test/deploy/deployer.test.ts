@@ -1,33 +1,58 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import Database from 'better-sqlite3'
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { environmentDir, snapshotPath } from '../../src/deploy/snapshot.js'
-import { buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
+import { runCli } from '../../src/cli/run-cli.js'
+import { environmentDir } from '../../src/deploy/snapshot.js'
+import { buildTestApp, generateUrl, jwkUrl, PROJECT } from '../helpers/app.js'
+import { deployedIn, environmentFiles } from '../helpers/snapshots.js'
 
-/** SPEC §5 deploy: a snapshot per key per environment, failures reported per environment, repaired on start. */
+/** SPEC §5 deploy: a snapshot per key in every environment, failures reported per environment, repaired on start. */
 
-t.test('a generated key is in every environment, private members still sealed', async t => {
+const quietly = { out: () => {}, err: () => {} }
+
+function snapshotDatabase (dataDir: string, environment: string): Database.Database {
+  const [path] = environmentFiles(dataDir, environment).filter(file => file.endsWith('.db'))
+  return new Database(path!, { fileMustExist: true })
+}
+
+t.test('a generated key is in every environment, private members still sealed, files owner-only', async t => {
   const { app, auth, dataDir } = await buildTestApp(t, { environments: ['staging', 'dev'] })
   const response = await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name: 'k1', type: 'EC', ec: { curveType: 'P256' } } })
   t.same(response.json().deploymentResult.environmentResults.map((result: { environmentName: string }) => result.environmentName), ['dev', 'production', 'staging'])
-  const record = app.store.jwks.findByName(app.store.projects.findByName('MyProject')!.id, 'k1')!
+  const record = app.store.jwks.findByName(app.store.projects.findByName(PROJECT)!.id, 'k1')!
   const full = (await app.inject({ method: 'GET', url: jwkUrl('k1'), headers: auth })).json().resultList[0].ec
   for (const environment of ['dev', 'production', 'staging']) {
-    const path = snapshotPath(dataDir, environment, 'MyProject', record.id)
-    const snapshot = JSON.parse(readFileSync(path, 'utf8'))
+    const snapshot = deployedIn(dataDir, environment).get(record.id)!
     t.equal(snapshot.name, 'k1', `${environment}: snapshot names the key`)
+    t.equal(snapshot.revision, 1)
     t.same(snapshot.jwk, { kty: 'EC', use: 'sig', kid: full.kid, crv: 'P-256', x: full.x, y: full.y, iat: full.iat, nbf: full.nbf, exp: full.exp }, `${environment}: public members`)
     t.match(snapshot.sealedPrivate, /^v1\./, `${environment}: private members sealed`)
-    t.notOk(readFileSync(path, 'utf8').includes(full.d), `${environment}: d absent`)
-    t.equal(statSync(path).mode & 0o777, 0o600, `${environment}: owner-only file`)
+    const files = environmentFiles(dataDir, environment)
+    t.ok(files.some(path => path.endsWith('.db-wal')), `${environment}: the WAL is among the files checked`)
+    for (const path of files) {
+      t.notOk(readFileSync(path).includes(full.d), `${environment}: d absent from ${path}`)
+      t.equal(statSync(path).mode & 0o777, 0o600, `${environment}: ${path} owner-only`)
+    }
+  }
+})
+
+t.test('a burst shares batches and every key lands everywhere, once', async t => {
+  const { app, auth, dataDir } = await buildTestApp(t, { environments: ['staging'] })
+  const names = Array.from({ length: 40 }, (_, index) => `burst-${index}`)
+  const responses = await Promise.all(names.map(async name =>
+    await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name, type: 'OKP', okp: { curveType: 'ED25519' } } })))
+  t.same(responses.map(response => response.statusCode), names.map(() => 200))
+  for (const environment of ['production', 'staging']) {
+    t.same([...deployedIn(dataDir, environment).values()].map(snapshot => snapshot.name).sort(), [...names].sort(), `${environment}: all 40, nothing else`)
   }
 })
 
 t.test('a failing environment: still 200, the key is kept, the failure is named, and a restart repairs it', async t => {
   const dataDir = t.testdir()
   const { app, auth } = await buildTestApp(t, { dataDir, environments: ['broken'] })
-  // A file where the environment's directory must go: every write into it fails.
-  mkdirSync(join(dataDir, 'environments'), { recursive: true })
+  // Under the running server, a file where the environment's directory must go: its database cannot be opened.
+  rmSync(environmentDir(dataDir, 'broken'), { recursive: true })
   writeFileSync(environmentDir(dataDir, 'broken'), 'in the way')
   const response = await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name: 'survivor', type: 'OKP', okp: { curveType: 'ED25519' } } })
   t.equal(response.statusCode, 200)
@@ -36,42 +61,62 @@ t.test('a failing environment: still 200, the key is kept, the failure is named,
   t.equal(deploymentResult.message, 'Deployment failed for environment: broken')
   t.equal(deploymentResult.environmentResults[0].environmentName, 'broken')
   t.equal(deploymentResult.environmentResults[0].success, false)
-  t.match(deploymentResult.environmentResults[0].message, /^Deployment failed: .*ENOTDIR/)
+  t.match(deploymentResult.environmentResults[0].message, /^Deployment failed: .*(EEXIST|ENOTDIR)/)
   t.same(deploymentResult.environmentResults[1], { environmentName: 'production', success: true, message: 'Deployed successfully' })
   t.equal((await app.inject({ method: 'GET', url: jwkUrl('survivor'), headers: auth })).statusCode, 200, 'the key is not lost')
-  const id = app.store.jwks.findByName(app.store.projects.findByName('MyProject')!.id, 'survivor')!.id
+  const publicSet = await app.inject({ method: 'GET', url: `/environments/broken/projects/${PROJECT}/jwks.json` })
+  t.equal(publicSet.statusCode, 503, 'an unreadable environment publishes nothing rather than a wrong set')
+  t.same(Object.keys(publicSet.json()), ['error', 'error_description'])
+  const id = app.store.jwks.findByName(app.store.projects.findByName(PROJECT)!.id, 'survivor')!.id
 
   await app.close()
   rmSync(environmentDir(dataDir, 'broken'))
   await buildTestApp(t, { dataDir })
-  t.ok(existsSync(snapshotPath(dataDir, 'broken', 'MyProject', id)), 'start-up reconcile deployed it')
+  t.ok(deployedIn(dataDir, 'broken').has(id), 'start-up reconcile deployed it')
 })
 
-t.test('start-up reconcile restores missing and outdated snapshots and removes orphans and temp files', async t => {
+t.test('start-up reconcile restores missing and outdated snapshots, removes orphans and whatever is not the current database', async t => {
   const dataDir = t.testdir()
   const first = await buildTestApp(t, { dataDir, environments: ['staging'] })
   for (const name of ['a', 'b']) {
     t.equal((await first.app.inject({ method: 'POST', url: generateUrl(), headers: first.auth, payload: { name, type: 'OCT', oct: { keySize: 128 } } })).statusCode, 200)
   }
-  const projectId = first.app.store.projects.findByName('MyProject')!.id
+  const projectId = first.app.store.projects.findByName(PROJECT)!.id
   const [a, b] = ['a', 'b'].map(name => first.app.store.jwks.findByName(projectId, name)!)
   await first.app.close()
 
-  const missing = snapshotPath(dataDir, 'staging', 'MyProject', a!.id)
-  rmSync(missing)
-  const outdated = snapshotPath(dataDir, 'production', 'MyProject', b!.id)
-  writeFileSync(outdated, JSON.stringify({ ...JSON.parse(readFileSync(outdated, 'utf8')), revision: 0 }))
-  const orphan = snapshotPath(dataDir, 'production', 'MyProject', '00000000-0000-0000-0000-000000000000')
-  writeFileSync(orphan, '{}')
-  const temp = missing + '.tmp-abc123'
-  writeFileSync(temp, '{"half":')
+  const staging = snapshotDatabase(dataDir, 'staging')
+  staging.prepare('DELETE FROM snapshots WHERE id = ?').run(a!.id)
+  staging.close()
+  const production = snapshotDatabase(dataDir, 'production')
+  production.prepare('UPDATE snapshots SET revision = 0, body = json_set(body, \'$.revision\', 0) WHERE id = ?').run(b!.id)
+  production.prepare('INSERT INTO snapshots (id, project, revision, body) VALUES (?, ?, 1, ?)').run('00000000-0000-0000-0000-000000000000', PROJECT, '{}')
+  production.close()
+  const legacy = join(environmentDir(dataDir, 'production'), 'projects', PROJECT, 'jwks')
+  mkdirSync(legacy, { recursive: true })
+  writeFileSync(join(legacy, `${a!.id}.json`), '{}')
+  const previousIncarnation = join(environmentDir(dataDir, 'production'), 'snapshots-11111111-1111-1111-1111-111111111111.db')
+  writeFileSync(previousIncarnation, '')
   mkdirSync(environmentDir(dataDir, 'deleted-env'), { recursive: true })
 
   await buildTestApp(t, { dataDir })
-  t.ok(existsSync(missing), 'missing snapshot written')
-  t.equal(JSON.parse(readFileSync(outdated, 'utf8')).revision, 1, 'outdated snapshot rewritten')
-  t.notOk(existsSync(orphan), 'orphan removed')
-  t.notOk(existsSync(temp), 'temp file removed')
-  t.notOk(existsSync(environmentDir(dataDir, 'deleted-env')), 'directory of an unknown environment removed')
-  t.same(readdirSync(join(environmentDir(dataDir, 'production'), 'projects', 'MyProject', 'jwks')).sort(), [a!.id + '.json', b!.id + '.json'].sort())
+  t.ok(deployedIn(dataDir, 'staging').has(a!.id), 'missing snapshot written')
+  t.equal(deployedIn(dataDir, 'production').get(b!.id)?.revision, 1, 'outdated snapshot rewritten')
+  t.same([...deployedIn(dataDir, 'production').keys()].sort(), [a!.id, b!.id].sort(), 'orphan removed')
+  t.same(environmentFiles(dataDir, 'production').filter(path => !/\/snapshots-[0-9a-f-]+\.db(-wal|-shm)?$/.test(path) || path.startsWith(previousIncarnation)), [],
+    'format-1 files and a previous incarnation\'s database removed')
+  t.same(environmentFiles(dataDir, 'deleted-env'), [], 'directory of an unknown environment removed')
+})
+
+t.test('an environment deleted and created again while the server runs gets a database of its own', async t => {
+  const { app, auth, dataDir } = await buildTestApp(t, { environments: ['qa'] })
+  const generate = async (name: string): Promise<number> =>
+    (await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name, type: 'OCT', oct: { keySize: 128 } } })).statusCode
+  t.equal(await generate('first'), 200)
+  t.equal(await runCli(['env', 'delete', 'qa'], { JWKD_DATA_DIR: dataDir }, quietly), 0)
+  t.equal(await runCli(['env', 'create', 'qa'], { JWKD_DATA_DIR: dataDir }, quietly), 0)
+  t.equal(await generate('second'), 200)
+  // Closing the server closes its connection to the first qa database, whose WAL SQLite deletes by name.
+  await app.close()
+  t.same([...deployedIn(dataDir, 'qa').values()].map(snapshot => snapshot.name).sort(), ['first', 'second'], 'the new qa holds both keys after the old connection closed')
 })

@@ -1,10 +1,9 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import t, { type Test } from 'tap'
-import { environmentsDir } from '../../src/deploy/snapshot.js'
 import { adminTokenPath } from '../../src/services/bootstrap.js'
 import { Store } from '../../src/store/store.js'
 import { runCliProcess, startServer } from '../helpers/processes.js'
+import { deployedIn, environmentFiles } from '../helpers/snapshots.js'
 
 /**
  * SIGKILL in the middle of a burst of generations, then a restart on the
@@ -20,14 +19,6 @@ const bodies = [
   { type: 'RSA', rsa: { keySize: 2048 } },
   { type: 'EC', ec: { curveType: 'SECP256K1' } }
 ]
-
-function filesUnder (dir: string): string[] {
-  if (!existsSync(dir)) return []
-  return readdirSync(dir).flatMap(entry => {
-    const path = join(dir, entry)
-    return statSync(path).isDirectory() ? filesUnder(path) : [path]
-  })
-}
 
 async function crashRun (t: Test, environments: string[], killAfterAcknowledged: number): Promise<void> {
   const dataDir = t.testdir()
@@ -60,6 +51,13 @@ async function crashRun (t: Test, environments: string[], killAfterAcknowledged:
   await Promise.all(burst)
   t.ok(acknowledged.size >= killAfterAcknowledged && acknowledged.size < 120, `killed after ${acknowledged.size} of 120 generations were acknowledged`)
 
+  // Before any repair: a 200 was sent only once every environment had the key.
+  for (const environment of ['production', ...environments]) {
+    const names = new Set([...deployedIn(dataDir, environment).values()].map(snapshot => snapshot.name))
+    const missing = [...acknowledged.keys()].filter(name => !names.has(name))
+    t.same(missing, [], `${environment}: every acknowledged key was deployed before the kill`)
+  }
+
   const restarted = await startServer(env)
   t.teardown(() => restarted.stop())
   for (const [name, before] of acknowledged) {
@@ -78,11 +76,10 @@ async function crashRun (t: Test, environments: string[], killAfterAcknowledged:
   const store = Store.open(dataDir)
   const ids = store.jwks.listAll().map(record => record.id).sort()
   store.close()
-  const snapshots = filesUnder(environmentsDir(dataDir))
-  t.same(snapshots.filter(path => path.includes('.tmp-')), [], 'no temp snapshot')
   for (const environment of ['production', ...environments]) {
-    const deployed = snapshots.filter(path => path.includes(`/environments/${environment}/`)).map(path => path.split('/').pop()!.replace('.json', '')).sort()
-    t.same(deployed, ids, `${environment}: exactly the stored keys`)
+    t.same([...deployedIn(dataDir, environment).keys()].sort(), ids, `${environment}: exactly the stored keys`)
+    const strays = environmentFiles(dataDir, environment).filter(path => !/\/snapshots-[0-9a-f-]+\.db(-wal|-shm)?$/.test(path))
+    t.same(strays, [], `${environment}: nothing but its snapshot database`)
   }
 }
 

@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs'
 import t from 'tap'
-import { snapshotPath } from '../../src/deploy/snapshot.js'
 import { PROJECT, buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
+import { deployedIn } from '../helpers/snapshots.js'
 
 /** SPEC §3 update, delete, export, environments. */
 const { app, auth, dataDir } = await buildTestApp(t, { environments: ['staging'] })
@@ -39,7 +38,7 @@ t.test('a rename keeps the key and moves its snapshots', async t => {
   t.equal(after.createdAt, before.createdAt)
   t.equal((await app.inject({ method: 'GET', url: jwkUrl('before-rename'), headers: auth })).statusCode, 404, 'the old name is gone')
   for (const environment of ['production', 'staging']) {
-    const snapshot = JSON.parse(readFileSync(snapshotPath(dataDir, environment, PROJECT, id), 'utf8'))
+    const snapshot = deployedIn(dataDir, environment).get(id)!
     t.equal(snapshot.name, 'after-rename', `${environment} snapshot follows the rename`)
     t.equal(snapshot.revision, 2)
   }
@@ -68,12 +67,12 @@ t.test('update: description only, empty body, and errors', async t => {
 t.test('delete removes the key and every snapshot', async t => {
   await generate('doomed', { type: 'OKP', okp: { curveType: 'ED25519' } })
   const id = app.store.jwks.findByName(projectId, 'doomed')!.id
-  t.ok(existsSync(snapshotPath(dataDir, 'staging', PROJECT, id)))
+  t.ok(deployedIn(dataDir, 'staging').has(id))
   const response = await app.inject({ method: 'DELETE', url: jwkUrl('doomed'), headers: auth })
   t.equal(response.statusCode, 200)
   t.same(response.json(), deployed('Undeployment'))
   for (const environment of ['production', 'staging']) {
-    t.notOk(existsSync(snapshotPath(dataDir, environment, PROJECT, id)), `no snapshot left in ${environment}`)
+    t.notOk(deployedIn(dataDir, environment).has(id), `no snapshot left in ${environment}`)
   }
   t.equal((await app.inject({ method: 'GET', url: jwkUrl('doomed'), headers: auth })).statusCode, 404)
   const again = await app.inject({ method: 'DELETE', url: jwkUrl('doomed'), headers: auth })

@@ -5,8 +5,8 @@ import { join } from 'node:path'
 import t from 'tap'
 import { runCli } from '../../src/cli/run-cli.js'
 import { masterKeyPath } from '../../src/crypto/master-key.js'
-import { snapshotPath } from '../../src/deploy/snapshot.js'
 import { PROJECT, buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
+import { deployedIn } from '../helpers/snapshots.js'
 
 /** `jwkd master-key rotate`: every private key re-sealed at once, nothing lost, even when killed half-way. */
 const quietIo = { out: () => {}, err: () => {} }
@@ -42,7 +42,7 @@ t.test('rotation re-seals everything; a running server follows without a restart
   }
   const record = app.app.store.jwks.findByName(app.app.store.projects.findByName(PROJECT)!.id, 'rot-0')!
   for (const environment of ['production', 'staging']) {
-    t.equal(JSON.parse(readFileSync(snapshotPath(app.dataDir, environment, PROJECT, record.id), 'utf8')).sealedPrivate, record.sealedPrivate, `${environment} snapshot re-sealed`)
+    t.equal(deployedIn(app.dataDir, environment).get(record.id)?.sealedPrivate, record.sealedPrivate, `${environment} snapshot re-sealed`)
   }
   t.equal((await app.app.inject({ method: 'POST', url: generateUrl(), headers: app.auth, payload: { name: 'after', type: 'OCT', oct: { keySize: 128 } } })).statusCode, 200, 'new keys are sealed under the new key')
   await app.app.close()

@@ -1,0 +1,126 @@
+import Database from 'better-sqlite3'
+import { closeSync, existsSync, openSync, statSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { nativeBindingOption, statement } from '../store/database.js'
+import { fsyncPath, makeDirectoryDurably } from '../store/durable-fs.js'
+import { environmentDatabasePath, type Snapshot } from './snapshot.js'
+
+export type SnapshotChange =
+  | { kind: 'put', snapshot: Snapshot }
+  | { kind: 'remove', id: string }
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS snapshots (
+    id       TEXT PRIMARY KEY,
+    project  TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    body     TEXT NOT NULL      -- the Snapshot as JSON; private members sealed
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS snapshots_by_project ON snapshots (project);
+`
+
+function identity (path: string): string {
+  const stat = statSync(path)
+  return `${stat.dev}:${stat.ino}`
+}
+
+/**
+ * What one environment holds: a SQLite database of its own, WAL with
+ * synchronous=FULL like the main one, so a batch of snapshots costs one
+ * transaction and one fsync however many keys it carries (a file per key
+ * costs an fsync per key; see docs/DESIGN.md). Other processes — the CLI,
+ * a gateway reading the environment — may open it at the same time.
+ */
+export class EnvironmentSnapshots {
+  readonly #db: Database.Database
+  /** bumped by our own commits; PRAGMA data_version only moves for other connections' */
+  #ownWrites = 0
+  readonly #byProject = new Map<string, { version: string, snapshots: Snapshot[] }>()
+
+  readonly #path: string
+  readonly #identity: string
+
+  constructor (dataDir: string, environment: { id: string, name: string }) {
+    const path = this.#path = environmentDatabasePath(dataDir, environment)
+    makeDirectoryDurably(dirname(path))
+    const created = !existsSync(path)
+    // Created owner-only before SQLite opens it: its WAL and shared-memory files copy this mode.
+    if (created) closeSync(openSync(path, 'a', 0o600))
+    this.#identity = identity(path)
+    this.#db = new Database(path, nativeBindingOption())
+    try {
+      this.#db.pragma('journal_mode = WAL')
+      this.#db.pragma('synchronous = FULL')
+      this.#db.pragma('busy_timeout = 5000')
+      this.#db.exec(SCHEMA)
+      if (created) fsyncPath(dirname(path))
+    } catch (err) {
+      this.#db.close()
+      throw err
+    }
+  }
+
+  /**
+   * Whether the file we hold open is still the one at the path. Removed or
+   * replaced under us (by hand, say), our commits would land in a file nobody
+   * can see, and "deployed" would be a lie.
+   */
+  stillAtPath (): boolean {
+    try {
+      return identity(this.#path) === this.#identity
+    } catch {
+      return false
+    }
+  }
+
+  /**
+   * Whether it was ever given every key (user_version 1): a database made
+   * just now, or one whose first filling was cut short, holds only some.
+   */
+  get complete (): boolean {
+    return this.#db.pragma('user_version', { simple: true }) === 1
+  }
+
+  /** All changes in one transaction: durable together, or not at all. `complete`: they make it hold every key. */
+  apply (changes: readonly SnapshotChange[], complete = false): void {
+    if (changes.length === 0 && !complete) return
+    const put = statement(this.#db, `INSERT INTO snapshots (id, project, revision, body) VALUES (?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET project = excluded.project, revision = excluded.revision, body = excluded.body
+      WHERE excluded.revision >= snapshots.revision`)
+    const remove = statement(this.#db, 'DELETE FROM snapshots WHERE id = ?')
+    this.#db.transaction(() => {
+      for (const change of changes) {
+        if (change.kind === 'put') put.run(change.snapshot.id, change.snapshot.project, change.snapshot.revision, JSON.stringify(change.snapshot))
+        else remove.run(change.id)
+      }
+      if (complete) this.#db.pragma('user_version = 1')
+    }).immediate()
+    this.#ownWrites++
+  }
+
+  /** Every deployed key's revision, for reconciling with the database. */
+  revisions (): Map<string, number> {
+    const rows = statement(this.#db, 'SELECT id, revision FROM snapshots').all() as Array<{ id: string, revision: number }>
+    return new Map(rows.map(row => [row.id, row.revision]))
+  }
+
+  /** A project's snapshots, parsed once per change of the environment (by anyone). */
+  list (project: string): Snapshot[] {
+    const version = `${this.#ownWrites}:${this.#db.pragma('data_version', { simple: true }) as number}`
+    const cached = this.#byProject.get(project)
+    if (cached?.version === version) return cached.snapshots
+    const rows = statement(this.#db, 'SELECT body FROM snapshots WHERE project = ? ORDER BY id').all(project) as Array<{ body: string }>
+    const snapshots = rows.map(row => JSON.parse(row.body) as Snapshot)
+    this.#byProject.set(project, { version, snapshots })
+    return snapshots
+  }
+
+  get (id: string): Snapshot | undefined {
+    const row = statement(this.#db, 'SELECT body FROM snapshots WHERE id = ?').get(id) as { body: string } | undefined
+    return row === undefined ? undefined : JSON.parse(row.body) as Snapshot
+  }
+
+  close (): void {
+    if (this.#db.open) this.#db.close()
+  }
+}

@@ -1,0 +1,79 @@
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import t, { type Test } from 'tap'
+import { openDatabase, type Db } from '../../src/store/database.js'
+import { GroupCommit, MAX_BATCH_WAIT_MS } from '../../src/store/group-commit.js'
+
+/** Group commit on a real SQLite file: what shares a transaction, what waits, what fails alone. */
+
+function setup (t: Test): { db: Db, commits: GroupCommit, insert: (value: string) => () => number } {
+  const db = openDatabase(t.testdir())
+  t.teardown(() => db.close())
+  db.exec('CREATE TABLE items (value TEXT PRIMARY KEY)')
+  const insert = (value: string) => () => Number(db.prepare('INSERT INTO items (value) VALUES (?)').run(value).lastInsertRowid)
+  return { db, commits: new GroupCommit(db), insert }
+}
+
+// Writes of one flush run back to back in one synchronous transaction: a
+// marker cleared on the next turn of the event loop is still set for every
+// write of the same flush, and gone for a later one.
+function flushWitness (): { mark: () => void, sameFlush: () => boolean } {
+  let marker = false
+  return {
+    mark: () => {
+      marker = true
+      setImmediate(() => { marker = false })
+    },
+    sameFlush: () => marker
+  }
+}
+
+t.test('announced writes handed in on different turns share one transaction', async t => {
+  const { db, commits, insert } = setup(t)
+  const witness = flushWitness()
+  const first = commits.announce()
+  const second = commits.announce()
+  const a = first.run(() => { witness.mark(); return insert('a')() })
+  await nextTurn()
+  await nextTurn()
+  let shared = false
+  const b = second.run(() => { shared = witness.sameFlush(); return insert('b')() })
+  await Promise.all([a, b])
+  t.ok(shared, 'b ran in the flush that ran a, though it arrived two turns later')
+  t.same(db.prepare('SELECT value FROM items ORDER BY value').pluck().all(), ['a', 'b'], 'both committed')
+})
+
+t.test('without announcements, writes of different turns commit separately', async t => {
+  const { commits, insert } = setup(t)
+  const witness = flushWitness()
+  const a = commits.run(() => { witness.mark(); return insert('a')() })
+  await a
+  let shared = true
+  await commits.run(() => { shared = witness.sameFlush(); return insert('b')() })
+  t.notOk(shared)
+})
+
+t.test('a withdrawn announcement releases the batch at once; a forgotten one holds it only briefly', async t => {
+  const { commits, insert } = setup(t)
+  const gone = commits.announce()
+  let committed = false
+  const write = commits.run(insert('a')).then(() => { committed = true })
+  gone.withdraw()
+  gone.withdraw()
+  await nextTurn()
+  t.ok(committed, 'committed on the next turn, not after the wait')
+  await write
+
+  const forgotten = commits.announce()
+  const started = performance.now()
+  await commits.run(insert('b'))
+  t.ok(performance.now() - started >= MAX_BATCH_WAIT_MS - 1, 'waited for the announced write')
+  forgotten.withdraw()
+})
+
+t.test('a write that throws is rolled back alone; the rest of the batch commits', async t => {
+  const { db, commits, insert } = setup(t)
+  const results = await Promise.allSettled([commits.run(insert('x')), commits.run(insert('x')), commits.run(insert('y'))])
+  t.same(results.map(result => result.status), ['fulfilled', 'rejected', 'fulfilled'])
+  t.match((results[1] as PromiseRejectedResult).reason, { code: 'SQLITE_CONSTRAINT_PRIMARYKEY' })
+  t.same(db.prepare('SELECT value FROM items ORDER BY value').pluck().all(), ['x', 'y'])
+})
