@@ -30,7 +30,7 @@ export async function listLoad (server: JwkdService, project: string, options: O
  */
 export function expectClean (result: LoadResult, what: string): LoadResult {
   if (result.errors > result.connections || result.non2xx > 0 || result.ok === 0) {
-    throw new Error(`${what}: ${result.ok} ok, ${result.non2xx} non-2xx, ${result.errors} errors`)
+    throw new Error(`${what}: ${result.ok} ok, ${result.non2xx} non-2xx, ${result.errors} errors (${result.errorSamples.join('; ')})`)
   }
   return result
 }

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events'
 import autocannon from 'autocannon'
 
 export interface LoadResult {
@@ -10,6 +11,8 @@ export interface LoadResult {
   p99: number
   seconds: number
   connections: number
+  /** the first few request errors, for a failure message that says what went wrong */
+  errorSamples: string[]
 }
 
 export interface LoadOptions {
@@ -37,6 +40,9 @@ export async function load (options: LoadOptions): Promise<LoadResult> {
       ? undefined
       : [{ setupRequest: (request: any) => ({ ...request, body: JSON.stringify(options.body!()) }) }]
   } as autocannon.Options)
+  const errorSamples: string[] = []
+  // The promise autocannon returns is also its event emitter.
+  ;(instance as unknown as EventEmitter).on('reqError', (err: Error) => { if (errorSamples.length < 5) errorSamples.push(`${(err as NodeJS.ErrnoException).code ?? ''} ${err.message}`) })
   const result = await instance
   const ok = result['2xx']
   return {
@@ -47,7 +53,8 @@ export async function load (options: LoadOptions): Promise<LoadResult> {
     p50: result.latency.p50,
     p99: result.latency.p99,
     seconds: result.duration,
-    connections: result.connections
+    connections: result.connections,
+    errorSamples
   }
 }
 

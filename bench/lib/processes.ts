@@ -33,47 +33,46 @@ export function rssOf (pid: number): number {
   return Number(match?.[1] ?? 0) * 1024
 }
 
-/**
- * Resolves with the first capture of `pattern` in the child's output. After
- * that the output is drained without being kept: a server logging every
- * request would otherwise make this process (the load generator's) do work
- * that grows with everything the server ever printed.
- */
-async function listening (child: ChildProcess, pattern: RegExp): Promise<string> {
-  let output = ''
-  const collect = (chunk: Buffer): void => { output += chunk.toString() }
-  const stopCollecting = (): void => {
-    for (const stream of [child.stdout, child.stderr]) {
-      stream?.off('data', collect)
-      stream?.resume()
-    }
-  }
+/** The last 16 KiB a child printed: enough to say why it died, bounded however much it logs. */
+function outputTail (child: ChildProcess): () => string {
+  let tail = ''
+  const keep = (chunk: Buffer): void => { tail = (tail + chunk.toString()).slice(-16_384) }
+  child.stdout?.on('data', keep)
+  child.stderr?.on('data', keep)
+  return () => tail
+}
+
+/** Resolves with the first capture of `pattern` in the child's output. */
+async function listening (child: ChildProcess, pattern: RegExp, output: () => string): Promise<string> {
   return await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start within 60 s:\n${output}`)), 60_000)
+    const timer = setTimeout(() => reject(new Error(`no start within 60 s:\n${output()}`)), 60_000)
     const watch = (): void => {
-      const match = pattern.exec(output)
+      const match = pattern.exec(output())
       if (match === null) return
       clearTimeout(timer)
       child.stdout?.off('data', watch)
       child.off('exit', exited)
-      stopCollecting()
       resolve(match[1]!)
     }
-    const exited = (code: number | null): void => { clearTimeout(timer); reject(new Error(`exited with ${code}:\n${output}`)) }
-    child.stdout?.on('data', collect)
+    const exited = (code: number | null): void => { clearTimeout(timer); reject(new Error(`exited with ${code}:\n${output()}`)) }
     child.stdout?.on('data', watch)
-    child.stderr?.on('data', collect)
     child.once('exit', exited)
   })
 }
 
-function service (child: ChildProcess, url: string, cleanup: () => void): Service {
+function service (child: ChildProcess, url: string, output: () => string, cleanup: () => void): Service {
+  let stopping = false
+  // A server that dies under load turns into socket errors in the figures: say why, where it shows.
+  child.once('exit', (code, signal) => {
+    if (!stopping) process.stderr.write(`server ${child.pid} exited unexpectedly (${code ?? signal}); its last output:\n${output()}\n`)
+  })
   return {
     url,
     pid: child.pid!,
     rss: () => rssOf(child.pid!),
     stop: async () => {
-      if (child.exitCode === null) {
+      stopping = true
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM')
         const killer = setTimeout(() => child.kill('SIGKILL'), 15_000)
         await once(child, 'exit')
@@ -104,14 +103,16 @@ export async function startJwkd (options: { projects: string[], environments: st
     env: { ...env, JWKD_PORT: '0', JWKD_LOG_LEVEL: 'info', ...(options.poolSize === undefined ? {} : { JWKD_POOL_SIZE: String(options.poolSize) }) },
     stdio: ['ignore', 'pipe', 'pipe']
   })
-  const url = await listening(child, /Server listening at (http:\/\/127\.0\.0\.1:\d+)/)
+  const output = outputTail(child)
+  const url = await listening(child, /Server listening at (http:\/\/127\.0\.0\.1:\d+)/, output)
   const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()
-  return { ...service(child, url, () => rmSync(dataDir, { recursive: true, force: true })), token, dataDir }
+  return { ...service(child, url, output, () => rmSync(dataDir, { recursive: true, force: true })), token, dataDir }
 }
 
 /** The baseline server: a bare Fastify route that generates and exports a key, nothing more. */
 export async function startBare (): Promise<Service> {
   const child = spawn(process.execPath, ['bench/lib/bare-server.mjs'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  const url = await listening(child, /listening (http:\/\/127\.0\.0\.1:\d+)/)
-  return service(child, url, () => {})
+  const output = outputTail(child)
+  const url = await listening(child, /listening (http:\/\/127\.0\.0\.1:\d+)/, output)
+  return service(child, url, output, () => {})
 }

@@ -37,9 +37,11 @@ export class GroupCommit {
   #coming = 0
   #immediate: NodeJS.Immediate | undefined
   #timer: NodeJS.Timeout | undefined
+  readonly #maxWaitMs: number
 
-  constructor (db: Db) {
+  constructor (db: Db, options: { maxWaitMs?: number } = {}) {
     this.#db = db
+    this.#maxWaitMs = options.maxWaitMs ?? MAX_BATCH_WAIT_MS
     // A transaction function called inside a transaction runs as a savepoint.
     this.#savepoint = db.transaction((work: () => unknown) => work())
   }
@@ -70,12 +72,12 @@ export class GroupCommit {
     }
   }
 
-  /** Commit on the next turn once nobody announced is missing; otherwise within MAX_BATCH_WAIT_MS. */
+  /** Commit on the next turn once nobody announced is missing; otherwise within the longest wait. */
   #schedule (): void {
     if (this.#coming === 0) {
       this.#immediate ??= setImmediate(() => this.#flush())
     } else {
-      this.#timer ??= setTimeout(() => this.#flush(), MAX_BATCH_WAIT_MS)
+      this.#timer ??= setTimeout(() => this.#flush(), this.#maxWaitMs)
     }
   }
 
