@@ -1,6 +1,6 @@
 // `make binary`: dist/jwkd, one executable (Node's Single Executable Applications).
-// 1. esbuild bundles the app (CommonJS, as SEA requires), the keygen worker
-//    (ESM, loaded by piscina from disk) and piscina's own worker;
+// 1. esbuild bundles the app (CommonJS, as SEA requires), the keygen and
+//    snapshot-writer workers (loaded by piscina from disk) and piscina's own worker;
 // 2. the worker files, better-sqlite3's addon and Swagger UI's files become
 //    SEA assets, listed with their hashes in manifest.json;
 // 3. node --experimental-sea-config makes the blob; postject injects it into
@@ -43,10 +43,13 @@ await build({
   define: { 'import.meta.url': '"file:///jwkd-sea/src/sea/main.js"' }
 })
 await build({ ...common, entryPoints: [join(root, 'workers/keygen.ts')], outfile: join(out, 'keygen-worker.mjs'), format: 'esm' })
+// CommonJS: it bundles better-sqlite3, whose require() calls an ESM bundle cannot make.
+await build({ ...common, entryPoints: [join(root, 'workers/snapshot-writer.ts')], outfile: join(out, 'snapshot-writer.cjs'), format: 'cjs' })
 await build({ ...common, entryPoints: [join(root, 'node_modules/piscina/dist/worker.js')], outfile: join(out, 'piscina-worker.cjs'), format: 'cjs', external: ['@napi-rs/nice'] })
 
 const assets = {
   'keygen-worker.mjs': join(out, 'keygen-worker.mjs'),
+  'snapshot-writer.cjs': join(out, 'snapshot-writer.cjs'),
   'piscina-worker.cjs': join(out, 'piscina-worker.cjs'),
   'better_sqlite3.node': join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node')
 }

@@ -4,7 +4,9 @@ import type { DeploymentResult } from '../schemas/common.js'
 import type { JwkRecord } from '../store/jwks.js'
 import type { NamedResource } from '../store/named-resources.js'
 import type { Store } from '../store/store.js'
-import { EnvironmentSnapshots, type SnapshotChange } from './environment-snapshots.js'
+import { putChange, type EnvironmentSnapshots, type SnapshotChange } from './environment-snapshots.js'
+import { OpenEnvironments } from './open-environments.js'
+import { SnapshotWriter } from './snapshot-writer.js'
 import { environmentDatabaseFile, environmentDir, environmentsDir, toSnapshot, type Snapshot } from './snapshot.js'
 
 export interface ReconcileReport {
@@ -43,26 +45,36 @@ async function listDir (dir: string): Promise<string[]> {
 }
 
 /**
- * Puts keys into every environment. Deploys handed in during one turn of the
- * event loop (a group commit's worth of keys) go out together: per
- * environment one transaction, one fsync, whatever the batch holds; and the
- * cost of a deploy does not depend on how many keys a project has.
+ * Puts keys into every environment. Deploys that arrive together (a group
+ * commit's worth of keys) go out as one batch: per environment one
+ * transaction and one fsync, whatever the batch holds, committed by the
+ * snapshot writer thread so the fsyncs never block the event loop. One batch
+ * is in flight at a time; what arrives meanwhile forms the next. The cost of
+ * a deploy does not depend on how many keys a project has.
  */
 export class Deployer {
   readonly #dataDir: string
   readonly #store: Store
-  /** open environment databases, by environment id */
-  readonly #open = new Map<string, EnvironmentSnapshots>()
+  /** this thread's connections: reads, reconciling, filling new databases */
+  readonly #open: OpenEnvironments
+  readonly #writer: SnapshotWriter
   #batch: Pending[] = []
+  #scheduled = false
+  #inFlight: Promise<void> | undefined
 
   constructor (dataDir: string, store: Store) {
     this.#dataDir = dataDir
     this.#store = store
+    // A database that never held every key (made just now) gets them all before anything else.
+    this.#open = new OpenEnvironments(dataDir, snapshots => {
+      if (!snapshots.complete) this.#synchronize(snapshots, this.#store.jwks.listAll())
+    })
+    this.#writer = new SnapshotWriter(dataDir)
   }
 
   /** Resolves once the snapshot is durable in every environment that reports success. */
   async deploy (record: JwkRecord, projectName: string): Promise<DeploymentResult> {
-    return await this.#enqueue({ kind: 'put', snapshot: toSnapshot(record, projectName) }, 'Deployment')
+    return await this.#enqueue(putChange(toSnapshot(record, projectName)), 'Deployment')
   }
 
   async undeploy (record: JwkRecord): Promise<DeploymentResult> {
@@ -71,29 +83,47 @@ export class Deployer {
 
   /** What an environment holds for a project: what its public JWK Set is made of. */
   deployed (environment: NamedResource, project: string): Snapshot[] {
-    return this.#environment(environment).list(project)
+    return this.#open.get(environment).list(project)
   }
 
   async #enqueue (change: SnapshotChange, verb: Verb): Promise<DeploymentResult> {
     return await new Promise(resolve => {
-      if (this.#batch.length === 0) setImmediate(() => this.#flush())
       this.#batch.push({ change, verb, resolve })
+      if (!this.#scheduled && this.#inFlight === undefined) {
+        this.#scheduled = true
+        setImmediate(() => { this.#scheduled = false; this.#flush() })
+      }
     })
   }
 
   #flush (): void {
+    if (this.#inFlight !== undefined || this.#batch.length === 0) return
     const batch = this.#batch
     this.#batch = []
-    if (batch.length === 0) return
-    const environments = this.#environments()
-    const changes = batch.map(pending => pending.change)
+    this.#inFlight = this.#send(batch).finally(() => {
+      this.#inFlight = undefined
+      this.#flush()
+    })
+  }
+
+  async #send (batch: Pending[]): Promise<void> {
+    const environments = this.#store.environments.list()
+    this.#open.retain(environments)
     const failures = new Map<string, string>()
-    for (const environment of environments) {
+    const ready = environments.filter(environment => {
       try {
-        this.#environment(environment).apply(changes)
+        this.#open.get(environment)
+        return true
       } catch (err) {
         failures.set(environment.name, (err as Error).message)
+        return false
       }
+    })
+    try {
+      const outcome = await this.#writer.write({ environments: ready, changes: batch.map(pending => pending.change) })
+      for (const { environment, message } of outcome.failures) failures.set(environment, message)
+    } catch (err) {
+      for (const { name } of ready) failures.set(name, (err as Error).message)
     }
     for (const { verb, resolve } of batch) {
       const past = verb === 'Deployment' ? 'Deployed' : 'Undeployed'
@@ -106,44 +136,6 @@ export class Deployer {
     }
   }
 
-  /** The environments now (the CLI may add or remove some while we run); connections to gone ones are closed. */
-  #environments (): NamedResource[] {
-    const environments = this.#store.environments.list()
-    const current = new Set(environments.map(environment => environment.id))
-    for (const [id, snapshots] of this.#open) {
-      if (!current.has(id)) {
-        snapshots.close()
-        this.#open.delete(id)
-      }
-    }
-    return environments
-  }
-
-  /**
-   * Opened on first use, and again if its file was removed or replaced under
-   * us; one that never held every key (made just now) is given them all
-   * first. A failure is not remembered: the next deploy tries again.
-   */
-  #environment (environment: NamedResource): EnvironmentSnapshots {
-    let snapshots = this.#open.get(environment.id)
-    if (snapshots !== undefined && !snapshots.stillAtPath()) {
-      snapshots.close()
-      this.#open.delete(environment.id)
-      snapshots = undefined
-    }
-    if (snapshots === undefined) {
-      snapshots = new EnvironmentSnapshots(this.#dataDir, environment)
-      try {
-        if (!snapshots.complete) this.#synchronize(snapshots, this.#store.jwks.listAll())
-      } catch (err) {
-        snapshots.close()
-        throw err
-      }
-      this.#open.set(environment.id, snapshots)
-    }
-    return snapshots
-  }
-
   /**
    * Makes the environments match the database: writes missing or outdated
    * snapshots (a crash between commit and deploy), removes those of keys
@@ -154,7 +146,8 @@ export class Deployer {
    */
   async reconcile (): Promise<ReconcileReport> {
     const report: ReconcileReport = { written: 0, removed: 0, failed: [] }
-    const environments = this.#environments()
+    const environments = this.#store.environments.list()
+    this.#open.retain(environments)
     const records = this.#store.jwks.listAll()
     const names = new Set(environments.map(environment => environment.name))
     for (const entry of await listDir(environmentsDir(this.#dataDir))) {
@@ -165,7 +158,7 @@ export class Deployer {
     }
     for (const environment of environments) {
       try {
-        const { written, removed } = this.#synchronize(this.#environment(environment), records)
+        const { written, removed } = this.#synchronize(this.#open.get(environment), records)
         report.written += written
         report.removed += removed
         await this.#removeStrays(environment)
@@ -181,7 +174,7 @@ export class Deployer {
     const deployed = snapshots.revisions()
     const changes: SnapshotChange[] = []
     for (const record of records) {
-      if (deployed.get(record.id) !== record.revision) changes.push({ kind: 'put', snapshot: toSnapshot(record, record.projectName) })
+      if (deployed.get(record.id) !== record.revision) changes.push(putChange(toSnapshot(record, record.projectName)))
       deployed.delete(record.id)
     }
     for (const id of deployed.keys()) changes.push({ kind: 'remove', id })
@@ -198,11 +191,14 @@ export class Deployer {
     }
   }
 
-  /** Finishes the batch in hand, then closes every environment database. */
-  close (): void {
-    this.#flush()
-    for (const snapshots of this.#open.values()) snapshots.close()
-    this.#open.clear()
+  /** Finishes the batches in hand, then lets go of the writer thread and every environment database. */
+  async close (): Promise<void> {
+    while (this.#inFlight !== undefined || this.#batch.length > 0) {
+      this.#flush()
+      await this.#inFlight
+    }
+    await this.#writer.close()
+    this.#open.closeAll()
   }
 }
 
@@ -212,6 +208,6 @@ export async function reconcileEnvironments (dataDir: string, store: Store): Pro
   try {
     return await deployer.reconcile()
   } finally {
-    deployer.close()
+    await deployer.close()
   }
 }

@@ -5,9 +5,13 @@ import { nativeBindingOption, statement } from '../store/database.js'
 import { fsyncPath, makeDirectoryDurably } from '../store/durable-fs.js'
 import { environmentDatabasePath, type Snapshot } from './snapshot.js'
 
+/** A put carries its JSON already made: a batch goes to every environment, serialized once. */
 export type SnapshotChange =
-  | { kind: 'put', snapshot: Snapshot }
+  | { kind: 'put', id: string, project: string, revision: number, body: string }
   | { kind: 'remove', id: string }
+
+export const putChange = (snapshot: Snapshot): SnapshotChange =>
+  ({ kind: 'put', id: snapshot.id, project: snapshot.project, revision: snapshot.revision, body: JSON.stringify(snapshot) })
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS snapshots (
@@ -90,7 +94,7 @@ export class EnvironmentSnapshots {
     const remove = statement(this.#db, 'DELETE FROM snapshots WHERE id = ?')
     this.#db.transaction(() => {
       for (const change of changes) {
-        if (change.kind === 'put') put.run(change.snapshot.id, change.snapshot.project, change.snapshot.revision, JSON.stringify(change.snapshot))
+        if (change.kind === 'put') put.run(change.id, change.project, change.revision, change.body)
         else remove.run(change.id)
       }
       if (complete) this.#db.pragma('user_version = 1')

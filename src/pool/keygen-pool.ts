@@ -2,18 +2,7 @@ import { Piscina } from 'piscina'
 import type { InspectResult } from '../crypto/inspect-jwk.js'
 import type { KeygenResult, KeygenTask } from '../crypto/keygen-task.js'
 import { ClientGoneError, ServiceUnavailableError } from '../errors.js'
-
-// Tests run the .ts sources, production the compiled dist/: the worker sits
-// beside src/ in both layouts (rootDir "."), with the same extension as this
-// file. The single executable extracts its bundled worker and says where.
-let workerFile: string | undefined
-
-export function useWorkerFile (path: string): void {
-  workerFile = path
-}
-
-const resolveWorkerFile = (): string => workerFile ??
-  new URL(`../../workers/keygen${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href
+import { workerFile } from '../worker-files.js'
 
 /**
  * RSA work (seconds per key) and everything else (well under a millisecond)
@@ -59,7 +48,7 @@ export class KeygenPool {
   constructor (options: KeygenPoolOptions) {
     this.#maxQueue = options.maxQueue
     this.#observer = options.observer
-    const filename = resolveWorkerFile()
+    const filename = workerFile('keygen').href
     const pool = (threads: number, niceIncrement: number): Pool => new Piscina({
       filename,
       minThreads: threads,

@@ -7,10 +7,10 @@ import { pathToFileURL } from 'node:url'
 import { processIo } from '../cli/io.js'
 import { HELP, runCli } from '../cli/run-cli.js'
 import { useDocumentationAssets } from '../plugins/documentation.js'
-import { useWorkerFile } from '../pool/keygen-pool.js'
 import { startFailure, startServer } from '../start-server.js'
 import { useNativeBinding } from '../store/database.js'
 import { VERSION } from '../version.js'
+import { useWorkerFile } from '../worker-files.js'
 import { extractAssets } from './assets.js'
 
 declare global {
@@ -21,9 +21,11 @@ declare global {
 function prepare (): void {
   const dir = extractAssets()
   const load = createRequire(join(dir, 'loader.cjs'))
-  useNativeBinding(load(join(dir, 'better_sqlite3.node')) as object)
+  const addon = join(dir, 'better_sqlite3.node')
+  useNativeBinding(load(addon) as object, addon)
   globalThis.__jwkdPiscinaWorker = join(dir, 'piscina-worker.cjs')
-  useWorkerFile(pathToFileURL(join(dir, 'keygen-worker.mjs')).href)
+  useWorkerFile('keygen', pathToFileURL(join(dir, 'keygen-worker.mjs')).href)
+  useWorkerFile('snapshot-writer', pathToFileURL(join(dir, 'snapshot-writer.cjs')).href)
   useDocumentationAssets(join(dir, 'swagger'))
 }
 

@@ -22,15 +22,18 @@ export function statement (db: Db, sql: string): Database.Statement {
 export const databasePath = (dataDir: string): string => join(dataDir, 'jwkd.db')
 
 // better-sqlite3 finds its addon in node_modules; the single executable has
-// none, so it loads the addon it carries and hands it over here.
-let nativeBinding: object | undefined
+// none, so it loads the addon it carries and hands it over here, with its
+// path for worker threads (an addon object cannot cross to another thread).
+let nativeBinding: { addon: object, path: string } | undefined
 
-export function useNativeBinding (addon: object): void {
-  nativeBinding = addon
+export function useNativeBinding (addon: object, path: string): void {
+  nativeBinding = { addon, path }
 }
 
+export const nativeBindingPath = (): string | undefined => nativeBinding?.path
+
 /** better-sqlite3's options for every database jwkd opens. */
-export const nativeBindingOption = (): Database.Options => nativeBinding === undefined ? {} : { nativeBinding: nativeBinding as never }
+export const nativeBindingOption = (): Database.Options => nativeBinding === undefined ? {} : { nativeBinding: nativeBinding.addon as never }
 
 /**
  * Opens (creating if needed) the data directory's database: WAL so the CLI can

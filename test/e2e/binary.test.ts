@@ -72,10 +72,13 @@ t.test('serve, CLI, every key type, restart', async t => {
   for (const body of bodies) {
     const response = await fetch(`${first.url}/apiops/projects/Single/jwks/generate`, { method: 'POST', headers, body: JSON.stringify(body) })
     t.equal(response.status, 200, `${body.type} generated`)
+    t.equal((await response.json() as { deploymentResult: { success: boolean } }).deploymentResult.success, true, `${body.type} deployed by the binary's snapshot writer`)
     const text = await read(first.url, body.name)
     t.match(JSON.parse(text).resultList[0][body.type.toLowerCase()].kty, /^(RSA|EC|OKP|oct)$/)
     before.set(body.name, text)
   }
+  const published = await (await fetch(`${first.url}/environments/production/projects/Single/jwks.json`)).json() as { keys: Array<{ kty: string }> }
+  t.same(published.keys.map(key => key.kty).sort(), bodies.filter(body => body.type !== 'OCT').map(body => body.type).sort(), 'the public JWKS reads what the writer deployed')
   t.equal((await fetch(`${first.url}/documentation/`)).status, 200, 'documentation UI served from the binary')
   first.child.kill('SIGTERM')
   t.equal((await once(first.child, 'exit'))[0], 0, 'clean stop')
