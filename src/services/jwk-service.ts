@@ -6,7 +6,7 @@ import { timeKid } from '../crypto/kid.js'
 import { jwkAdditionalData, type Sealer } from '../crypto/sealer.js'
 import type { Deployer } from '../deploy/deployer.js'
 import { BadRequestError, NotFoundError, jwkNotFound } from '../errors.js'
-import type { KeygenPool } from '../pool/keygen-pool.js'
+import { laneOfTask, type KeygenPool } from '../pool/keygen-pool.js'
 import type { DeploymentResult } from '../schemas/common.js'
 import type { GenerateJwkBody } from '../schemas/generate.js'
 import { isPrintableText } from '../schemas/common.js'
@@ -149,16 +149,17 @@ export class JwkService {
   async generate (project: NamedResource, body: GenerateJwkBody, actor: Actor, signal?: AbortSignal): Promise<DeployedJwk> {
     const plan = planGeneration(body, this.#clock())
     this.#assertFree(project, body.name, body.kid)
-    // Tell the group commit this write is coming, so a burst of keys shares one commit.
-    const slot = this.#store.commits.announce()
+    // Tell the group commit a quick key's write is coming, so a burst of them shares one commit.
+    // RSA keys take long enough that waiting for one would only delay the others.
+    const slot = laneOfTask(plan.task) === 'light' ? this.#store.commits.announce() : undefined
     try {
       return await this.#generateAnnounced(project, body, plan, actor, slot, signal)
     } finally {
-      slot.withdraw()
+      slot?.withdraw()
     }
   }
 
-  async #generateAnnounced (project: NamedResource, body: GenerateJwkBody, plan: GenerationPlan, actor: Actor, slot: Announcement, signal?: AbortSignal): Promise<DeployedJwk> {
+  async #generateAnnounced (project: NamedResource, body: GenerateJwkBody, plan: GenerationPlan, actor: Actor, slot: Announcement | undefined, signal?: AbortSignal): Promise<DeployedJwk> {
     const generated = await this.#keygen.generate(plan.task, signal)
     const { publicJwk, privateMembers } = splitJwk(generated.jwk)
     return await this.#commitAndDeploy(project, {
