@@ -18,6 +18,14 @@ export const LANES: readonly Lane[] = ['heavy', 'light']
  */
 const HEAVY_NICE = 19
 
+/**
+ * RSA threads exist while there is RSA work (and a minute after): most
+ * deployments generate EC and OKP keys, and an idle thread still holds a
+ * V8 heap of its own. Starting one costs tens of milliseconds; an RSA key
+ * takes hundreds at least. The light lane's threads are always there.
+ */
+const HEAVY_IDLE_MS = 60_000
+
 export interface KeygenPoolOptions {
   /** heavy-lane threads; the light lane gets half as many, at least one */
   size: number
@@ -44,15 +52,18 @@ export class KeygenPool {
   readonly #pools: Record<Lane, Pool>
   readonly #maxQueue: number
   readonly #observer: KeygenPoolOptions['observer']
+  #closed = false
 
   constructor (options: KeygenPoolOptions) {
     this.#maxQueue = options.maxQueue
     this.#observer = options.observer
     const filename = workerFile('keygen').href
-    const pool = (threads: number, niceIncrement: number): Pool => new Piscina({
+    const lightThreads = Math.max(1, Math.floor(options.size / 2))
+    const pool = ({ threads, alwaysOn, niceIncrement }: { threads: number, alwaysOn: number, niceIncrement: number }): Pool => new Piscina({
       filename,
-      minThreads: threads,
+      minThreads: alwaysOn,
       maxThreads: threads,
+      ...(alwaysOn < threads ? { idleTimeout: HEAVY_IDLE_MS } : {}),
       maxQueue: options.maxQueue,
       niceIncrement,
       // Idle workers wait for tasks on a message port, not in Atomics.wait: under
@@ -61,13 +72,19 @@ export class KeygenPool {
       atomics: 'disabled'
     })
     this.#pools = {
-      heavy: pool(options.size, HEAVY_NICE),
-      light: pool(Math.max(1, Math.floor(options.size / 2)), 0)
+      heavy: pool({ threads: options.size, alwaysOn: 0, niceIncrement: HEAVY_NICE }),
+      light: pool({ threads: lightThreads, alwaysOn: lightThreads, niceIncrement: 0 })
     }
   }
 
+  /** Threads running now (the heavy lane's come and go with RSA work). */
   size (lane: Lane): number {
     return this.#pools[lane].threads.length
+  }
+
+  /** Whether the pool can take work: its always-on threads are up (the heavy lane starts its own on demand). */
+  ready (): boolean {
+    return this.#pools.light.threads.length > 0 && !this.#closed
   }
 
   queueSize (lane: Lane): number {
@@ -114,6 +131,7 @@ export class KeygenPool {
   }
 
   async close (): Promise<void> {
+    this.#closed = true
     await Promise.all(LANES.map(lane => this.#pools[lane].close({ force: true })))
   }
 }

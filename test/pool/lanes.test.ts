@@ -5,10 +5,16 @@ import { KeygenPool } from '../../src/pool/keygen-pool.js'
 t.test('heavy workers run at nice 19, light workers at the process priority', async t => {
   const pool = new KeygenPool({ size: 2, maxQueue: 8 })
   t.teardown(() => pool.close())
+  t.equal(pool.size('heavy'), 0, 'no RSA work yet: no heavy thread')
+  t.equal(pool.size('light'), 1, 'the light lane is always up')
+  t.ok(pool.ready())
   t.equal(await pool.niceness('heavy'), 19)
+  t.equal(pool.size('heavy'), 1, 'started by the work')
+  await Promise.all([0, 1, 2].map(async () => await pool.niceness('heavy')))
+  t.equal(pool.size('heavy'), 2, 'never more than its size')
   t.equal(await pool.niceness('light'), 0)
-  t.equal(pool.size('heavy'), 2)
-  t.equal(pool.size('light'), 1)
+  await pool.close()
+  t.notOk(pool.ready(), 'closed')
 })
 
 t.test('an EC key does not wait behind RSA-4096 keys', async t => {
