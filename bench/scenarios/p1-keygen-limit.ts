@@ -11,7 +11,7 @@ import type { BenchOptions, Row } from '../lib/types.js'
  * are not counted on either side.
  */
 export async function keygenLimit (options: BenchOptions): Promise<Row[]> {
-  const plans = options.smoke ? [{ bits: 2048, seconds: 2, repeats: 1 }] : [{ bits: 2048, seconds: 15, repeats: 3 }, { bits: 4096, seconds: 45, repeats: 2 }]
+  const plans = options.smoke ? [{ bits: 2048, seconds: 2, repeats: 1 }] : [{ bits: 2048, seconds: 15, repeats: 5 }, { bits: 4096, seconds: 45, repeats: 2 }]
   const server = await startJwkd({ projects: ['p1'], environments: ['staging'], poolSize: options.threads, fromSource: options.smoke })
   const rows: Row[] = []
   try {

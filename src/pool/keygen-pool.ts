@@ -82,6 +82,11 @@ export class KeygenPool {
     return this.#pools[lane].threads.length
   }
 
+  /** The lane's worker thread ids: a thread that is torn down and replaced shows as a new id. */
+  threadIds (lane: Lane): number[] {
+    return this.#pools[lane].threads.map(thread => thread.threadId)
+  }
+
   /** Whether the pool can take work: its always-on threads are up (the heavy lane starts its own on demand). */
   ready (): boolean {
     return this.#pools.light.threads.length > 0 && !this.#closed
@@ -116,11 +121,21 @@ export class KeygenPool {
     // piscina's own maxQueue does not count tasks that carry an AbortSignal
     // (they wait in a separate, unbounded queue), so the bound is kept here.
     if (pool.queueSize >= this.#maxQueue) throw this.#busy()
+    // A function, not a value: the signal changes while we wait.
+    const clientGone = (): boolean => signal?.aborted === true
+    if (clientGone()) throw new ClientGoneError()
     try {
-      return await pool.run(task, { name, signal: signal ?? null })
+      // piscina cancels a running task by terminating its thread. Worth it
+      // for an RSA key (seconds of work); a light task is done in well under
+      // a millisecond, and a thread torn down and restarted under a burst of
+      // them cost far more — so light tasks always finish, and a client that
+      // left meanwhile gets nothing stored.
+      const result = await pool.run(task, { name, signal: lane === 'heavy' ? signal ?? null : null })
+      if (clientGone()) throw new ClientGoneError()
+      return result
     } catch (err) {
       if ((err as Error).message === 'Task queue is at limit') throw this.#busy()
-      if (signal?.aborted === true) throw new ClientGoneError()
+      if (clientGone()) throw new ClientGoneError()
       throw err
     }
   }

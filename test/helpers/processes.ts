@@ -29,6 +29,8 @@ export async function startServer (env: Record<string, string>): Promise<Running
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
       if (match !== null) {
         clearTimeout(timer)
+        // Once is enough: a server under load prints a line per request.
+        child.stdout.off('data', check)
         resolve(match[1] as string)
       }
     }

@@ -30,3 +30,21 @@ t.test('an EC key does not wait behind RSA-4096 keys', async t => {
   t.equal(heavyDone, 0, 'the EC key came back while all three RSA-4096 keys were still in the heavy lane')
   await Promise.all(heavy)
 })
+
+t.test('a light task whose client left is finished, not torn down, and its result dropped', async t => {
+  const pool = new KeygenPool({ size: 2, maxQueue: 64 })
+  t.teardown(() => pool.close())
+  const now = Math.floor(Date.now() / 1000)
+  const task = { material: { kty: 'EC', crv: 'P-256' }, use: 'sig', iat: now, nbf: now, exp: now + 60 } as any
+  await pool.generate(task)
+  const threadBefore = pool.threadIds('light')
+  const gone = new AbortController()
+  const burst = Array.from({ length: 20 }, async () => await pool.generate(task, gone.signal))
+  gone.abort()
+  const outcomes = await Promise.allSettled(burst)
+  t.ok(outcomes.every(outcome => outcome.status === 'rejected' && (outcome.reason as Error).name === 'ClientGoneError'), 'every answer dropped')
+  t.same(pool.threadIds('light'), threadBefore, 'the same light thread, never terminated')
+  t.equal((await pool.generate(task)).jwk.crv, 'P-256', 'and it keeps working')
+  const already = await pool.generate(task, AbortSignal.abort()).catch((err: Error) => err.name)
+  t.equal(already, 'ClientGoneError', 'a client already gone is refused before the pool')
+})
