@@ -83,6 +83,22 @@ function service (child: ChildProcess, url: string, output: () => string, cleanu
   }
 }
 
+/**
+ * The environment for a measured process: ours, without what a test runner
+ * adds (tap preloads its process tracker into every child through
+ * NODE_OPTIONS). A benchmark measures the product, not the harness; under
+ * the full test suite, a baseline server started with tap's hooks answered
+ * nothing at all in its window.
+ */
+function cleanEnv (extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name === 'NODE_OPTIONS' || name === 'NODE_V8_COVERAGE' || /^_?TAP/.test(name)) continue
+    env[name] = value
+  }
+  return { ...env, ...extra }
+}
+
 export interface JwkdService extends Service {
   token: string
   dataDir: string
@@ -91,7 +107,7 @@ export interface JwkdService extends Service {
 /** A real jwkd server process on a fresh data directory, with projects and environments made by its CLI. */
 export async function startJwkd (options: { projects: string[], environments: string[], poolSize?: number, env?: Record<string, string>, nodeArgs?: string[], fromSource?: boolean }): Promise<JwkdService> {
   const dataDir = mkdtempSync(join(tmpdir(), 'jwkd-bench-'))
-  const env = { ...process.env, JWKD_DATA_DIR: dataDir, JWKD_LOG_LEVEL: 'warn', ...options.env }
+  const env = cleanEnv({ JWKD_DATA_DIR: dataDir, JWKD_LOG_LEVEL: 'warn', ...options.env })
   const cli = (...args: string[]): void => {
     const result = spawnSync(process.execPath, [...entry('cli', options.fromSource === true), ...args], { cwd: ROOT, env, encoding: 'utf8' })
     if (result.status !== 0) throw new Error(`jwkd ${args.join(' ')}: ${result.stderr}`)
@@ -111,7 +127,7 @@ export async function startJwkd (options: { projects: string[], environments: st
 
 /** The baseline server: a bare Fastify route that generates and exports a key, nothing more. */
 export async function startBare (): Promise<Service> {
-  const child = spawn(process.execPath, ['bench/lib/bare-server.mjs'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['bench/lib/bare-server.mjs'], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
   const output = outputTail(child)
   const url = await listening(child, /listening (http:\/\/127\.0\.0\.1:\d+)/, output)
   return service(child, url, output, () => {})
