@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
+import { cleanEnv } from '../../bench/lib/processes.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const TSX = ['--import', 'tsx']
@@ -17,7 +18,7 @@ export interface RunningServer {
 export async function startServer (env: Record<string, string>): Promise<RunningServer> {
   const child = spawn(process.execPath, [...TSX, 'src/server.ts'], {
     cwd: ROOT,
-    env: { ...process.env, JWKD_PORT: '0', JWKD_HOST: '127.0.0.1', JWKD_POOL_SIZE: '2', ...env },
+    env: cleanEnv({ JWKD_PORT: '0', JWKD_HOST: '127.0.0.1', JWKD_POOL_SIZE: '2', ...env }),
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let output = ''
@@ -63,7 +64,7 @@ export interface CliResult {
 export function runCliProcess (args: string[], env: Record<string, string>): CliResult {
   const result = spawnSync(process.execPath, [...TSX, 'src/cli.ts', ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: cleanEnv(env),
     encoding: 'utf8',
     timeout: 60_000
   })

@@ -7,6 +7,7 @@ import { runCli } from '../../src/cli/run-cli.js'
 import { masterKeyPath } from '../../src/crypto/master-key.js'
 import { PROJECT, buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
 import { deployedIn } from '../helpers/snapshots.js'
+import { cleanEnv } from '../../bench/lib/processes.js'
 
 /** `jwkd master-key rotate`: every private key re-sealed at once, nothing lost, even when killed half-way. */
 const quietIo = { out: () => {}, err: () => {} }
@@ -66,7 +67,7 @@ t.test('killed at any moment, a rotation leaves every key readable', async t => 
   const before = await seed(first, 60)
   await first.app.close()
   for (const delay of [150, 300, 450, 600, 750, 900, 1100, 1400]) {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'master-key', 'rotate'], { env: { ...process.env, JWKD_DATA_DIR: dataDir }, stdio: 'ignore' })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'master-key', 'rotate'], { env: cleanEnv({ JWKD_DATA_DIR: dataDir }), stdio: 'ignore' })
     const exited = once(child, 'exit') // listening from the start: a fast rotation may finish before the kill
     await new Promise(resolve => setTimeout(resolve, delay))
     child.kill('SIGKILL')
