@@ -22,6 +22,7 @@ interface Pending {
   change: SnapshotChange
   verb: Verb
   resolve: (result: DeploymentResult) => void
+  reject: (err: unknown) => void
 }
 
 function summarize (outcomes: EnvironmentOutcome[], verb: Verb): DeploymentResult {
@@ -87,8 +88,8 @@ export class Deployer {
   }
 
   async #enqueue (change: SnapshotChange, verb: Verb): Promise<DeploymentResult> {
-    return await new Promise(resolve => {
-      this.#batch.push({ change, verb, resolve })
+    return await new Promise((resolve, reject) => {
+      this.#batch.push({ change, verb, resolve, reject })
       if (!this.#scheduled && this.#inFlight === undefined) {
         this.#scheduled = true
         setImmediate(() => { this.#scheduled = false; this.#flush() })
@@ -100,7 +101,11 @@ export class Deployer {
     if (this.#inFlight !== undefined || this.#batch.length === 0) return
     const batch = this.#batch
     this.#batch = []
-    this.#inFlight = this.#send(batch).finally(() => {
+    // A failure an environment can report is an outcome, not an error; this
+    // is the rest (the main database unreadable): every request of the batch fails.
+    this.#inFlight = this.#send(batch).catch((err: unknown) => {
+      for (const pending of batch) pending.reject(err)
+    }).finally(() => {
       this.#inFlight = undefined
       this.#flush()
     })

@@ -120,3 +120,11 @@ t.test('an environment deleted and created again while the server runs gets a da
   await app.close()
   t.same([...deployedIn(dataDir, 'qa').values()].map(snapshot => snapshot.name).sort(), ['first', 'second'], 'the new qa holds both keys after the old connection closed')
 })
+
+t.test('a deploy that cannot even list the environments fails its requests instead of leaving them waiting', async t => {
+  const { app, auth } = await buildTestApp(t)
+  t.equal((await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name: 'k', type: 'OCT', oct: { keySize: 128 } } })).statusCode, 200)
+  const record = app.store.jwks.findByName(app.store.projects.findByName(PROJECT)!.id, 'k')!
+  app.store.db.close()
+  await t.rejects(Promise.all([app.deployer.deploy(record, PROJECT), app.deployer.undeploy(record)]), /database connection is not open/)
+})
