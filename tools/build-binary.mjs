@@ -31,6 +31,21 @@ const piscinaWorkerPath = {
   }
 }
 
+// piscina's worker lowers a thread's priority with the optional @napi-rs/nice
+// addon, found by package name; the executable carries the addon as a file
+// and says where through the environment (shared by every thread).
+const niceAddonPath = {
+  name: 'nice-addon-path',
+  setup (esbuild) {
+    esbuild.onLoad({ filter: /piscina[\\/]dist[\\/]worker\.js$/ }, async args => {
+      const source = readFileSync(args.path, 'utf8')
+      const patched = source.replace("require('@napi-rs/nice')", 'require(process.env.JWKD_SEA_NICE_ADDON)')
+      if (patched === source) throw new Error('piscina changed: the @napi-rs/nice require to patch was not found')
+      return { contents: patched, loader: 'js' }
+    })
+  }
+}
+
 const common = { bundle: true, platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' }
 await build({
   ...common,
@@ -45,13 +60,23 @@ await build({
 await build({ ...common, entryPoints: [join(root, 'workers/keygen.ts')], outfile: join(out, 'keygen-worker.mjs'), format: 'esm' })
 // CommonJS: it bundles better-sqlite3, whose require() calls an ESM bundle cannot make.
 await build({ ...common, entryPoints: [join(root, 'workers/snapshot-writer.ts')], outfile: join(out, 'snapshot-writer.cjs'), format: 'cjs' })
-await build({ ...common, entryPoints: [join(root, 'node_modules/piscina/dist/worker.js')], outfile: join(out, 'piscina-worker.cjs'), format: 'cjs', external: ['@napi-rs/nice'] })
+await build({ ...common, entryPoints: [join(root, 'node_modules/piscina/dist/worker.js')], outfile: join(out, 'piscina-worker.cjs'), format: 'cjs', plugins: [niceAddonPath] })
+
+/** The @napi-rs/nice addon npm installed for this platform (one of its optional packages). */
+function niceAddon () {
+  const dir = join(root, 'node_modules/@napi-rs')
+  const found = readdirSync(dir).filter(name => name.startsWith('nice-')).flatMap(name =>
+    readdirSync(join(dir, name)).filter(file => file.endsWith('.node')).map(file => join(dir, name, file)))
+  if (found.length !== 1) throw new Error(`expected one @napi-rs/nice addon for this platform, found ${found.length}`)
+  return found[0]
+}
 
 const assets = {
   'keygen-worker.mjs': join(out, 'keygen-worker.mjs'),
   'snapshot-writer.cjs': join(out, 'snapshot-writer.cjs'),
   'piscina-worker.cjs': join(out, 'piscina-worker.cjs'),
-  'better_sqlite3.node': join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node')
+  'better_sqlite3.node': join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'),
+  'nice.node': niceAddon()
 }
 const swaggerStatic = join(root, 'node_modules/@fastify/swagger-ui/static')
 for (const file of readdirSync(swaggerStatic)) assets[`swagger/${file}`] = join(swaggerStatic, file)

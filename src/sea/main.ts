@@ -24,6 +24,8 @@ function prepare (): void {
   const addon = join(dir, 'better_sqlite3.node')
   useNativeBinding(load(addon) as object, addon)
   globalThis.__jwkdPiscinaWorker = join(dir, 'piscina-worker.cjs')
+  // read by the bundled piscina worker in every thread (see tools/build-binary.mjs)
+  process.env.JWKD_SEA_NICE_ADDON = join(dir, 'nice.node')
   useWorkerFile('keygen', pathToFileURL(join(dir, 'keygen-worker.mjs')).href)
   useWorkerFile('snapshot-writer', pathToFileURL(join(dir, 'snapshot-writer.cjs')).href)
   useDocumentationAssets(join(dir, 'swagger'))

@@ -79,6 +79,11 @@ t.test('serve, CLI, every key type, restart', async t => {
   }
   const published = await (await fetch(`${first.url}/environments/production/projects/Single/jwks.json`)).json() as { keys: Array<{ kty: string }> }
   t.same(published.keys.map(key => key.kty).sort(), bodies.filter(body => body.type !== 'OCT').map(body => body.type).sort(), 'the public JWKS reads what the writer deployed')
+  // The RSA key's heavy-lane thread is still up (it idles a minute): its nice value is its own.
+  const niceValues = readdirSync(`/proc/${first.child.pid}/task`).map(thread =>
+    Number(readFileSync(`/proc/${first.child.pid}/task/${thread}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]))
+  t.ok(niceValues.includes(19), `a thread at nice 19 (the RSA lane), with the addon the binary carries: ${niceValues.join(' ')}`)
+  t.ok(niceValues.includes(0), 'the others at the process priority')
   t.equal((await fetch(`${first.url}/documentation/`)).status, 200, 'documentation UI served from the binary')
   first.child.kill('SIGTERM')
   t.equal((await once(first.child, 'exit'))[0], 0, 'clean stop')
