@@ -17,34 +17,29 @@ const out = join(root, 'dist', 'sea')
 rmSync(out, { recursive: true, force: true })
 mkdirSync(out, { recursive: true })
 
-// piscina starts its workers from `resolve(__dirname, 'worker.js')`; inside
-// the executable that directory does not exist, so point it at the extracted copy.
-const piscinaWorkerPath = {
-  name: 'piscina-worker-path',
-  setup (esbuild) {
-    esbuild.onLoad({ filter: /piscina[\\/]dist[\\/]index\.js$/ }, async args => {
-      const source = readFileSync(args.path, 'utf8')
-      const patched = source.replace("(0, node_path_1.resolve)(__dirname, 'worker.js')", 'globalThis.__jwkdPiscinaWorker')
-      if (patched === source) throw new Error('piscina changed: the worker path to patch was not found')
-      return { contents: patched, loader: 'js' }
-    })
+/** An esbuild plugin that replaces one exact piece of piscina's code, and fails the build if piscina changed. */
+function patchPiscina (file, from, to) {
+  return {
+    name: `patch-piscina-${file}`,
+    setup (esbuild) {
+      esbuild.onLoad({ filter: new RegExp(`piscina[\\\\/]dist[\\\\/]${file.replace('.', '\\.')}$`) }, async args => {
+        const source = readFileSync(args.path, 'utf8')
+        const patched = source.replace(from, to)
+        if (patched === source) throw new Error(`piscina changed: ${from} not found in ${file}`)
+        return { contents: patched, loader: 'js' }
+      })
+    }
   }
 }
+
+// piscina starts its workers from `resolve(__dirname, 'worker.js')`; inside
+// the executable that directory does not exist, so point it at the extracted copy.
+const piscinaWorkerPath = patchPiscina('index.js', "(0, node_path_1.resolve)(__dirname, 'worker.js')", 'globalThis.__jwkdPiscinaWorker')
 
 // piscina's worker lowers a thread's priority with the optional @napi-rs/nice
 // addon, found by package name; the executable carries the addon as a file
 // and says where through the environment (shared by every thread).
-const niceAddonPath = {
-  name: 'nice-addon-path',
-  setup (esbuild) {
-    esbuild.onLoad({ filter: /piscina[\\/]dist[\\/]worker\.js$/ }, async args => {
-      const source = readFileSync(args.path, 'utf8')
-      const patched = source.replace("require('@napi-rs/nice')", 'require(process.env.JWKD_SEA_NICE_ADDON)')
-      if (patched === source) throw new Error('piscina changed: the @napi-rs/nice require to patch was not found')
-      return { contents: patched, loader: 'js' }
-    })
-  }
-}
+const niceAddonPath = patchPiscina('worker.js', "require('@napi-rs/nice')", 'require(process.env.JWKD_SEA_NICE_ADDON)')
 
 const common = { bundle: true, platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' }
 await build({
