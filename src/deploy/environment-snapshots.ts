@@ -40,7 +40,6 @@ export class EnvironmentSnapshots {
   /** bumped by our own commits; PRAGMA data_version only moves for other connections' */
   #ownWrites = 0
   readonly #byProject = new Map<string, { version: string, snapshots: Snapshot[] }>()
-
   readonly #path: string
   readonly #identity: string
 
@@ -117,11 +116,6 @@ export class EnvironmentSnapshots {
     const snapshots = rows.map(row => JSON.parse(row.body) as Snapshot)
     this.#byProject.set(project, { version, snapshots })
     return snapshots
-  }
-
-  get (id: string): Snapshot | undefined {
-    const row = statement(this.#db, 'SELECT body FROM snapshots WHERE id = ?').get(id) as { body: string } | undefined
-    return row === undefined ? undefined : JSON.parse(row.body) as Snapshot
   }
 
   close (): void {

@@ -41,10 +41,6 @@ export const environmentDatabaseFile = (environmentId: string): string => `snaps
 export const environmentDatabasePath = (dataDir: string, environment: { id: string, name: string }): string =>
   join(environmentDir(dataDir, environment.name), environmentDatabaseFile(environment.id))
 
-/** Where format 1 kept a file per key; removed once the environment's database has them all. */
-export const legacySnapshotsDir = (dataDir: string, environment: string): string =>
-  join(environmentDir(dataDir, environment), 'projects')
-
 export function toSnapshot (record: JwkRecord, projectName: string): Snapshot {
   return {
     format: 1,
