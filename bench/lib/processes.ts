@@ -87,11 +87,11 @@ function service (child: ChildProcess, url: string, output: () => string, cleanu
  * The environment for a child that runs the product: ours, without what a
  * test runner adds (tap preloads its process tracker into every child
  * through NODE_OPTIONS, and coverage through NODE_V8_COVERAGE). A benchmark
- * measures the product, not the harness — under the full test suite, a
+ * measures the product, not the harness: under the full test suite, a
  * baseline server started with tap's hooks answered nothing at all in its
- * window — and coverage counts the test processes only, whose TypeScript
- * loader is tap's (children run tsx, which compiles the same files
- * differently, and merging both made tap's totals random).
+ * window. Tests start their servers and CLIs the same way, so that coverage
+ * (when measured) counts only the test processes, whose TypeScript loader is
+ * tap's; children run tsx, which compiles the same files differently.
  */
 export function cleanEnv (extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
