@@ -153,31 +153,27 @@ export class JwkService {
     // RSA keys take long enough that waiting for one would only delay the others.
     const slot = laneOfTask(plan.task) === 'light' ? this.#store.commits.announce() : undefined
     try {
-      return await this.#generateAnnounced(project, body, plan, actor, slot, signal)
+      const generated = await this.#keygen.generate(plan.task, signal)
+      const { publicJwk, privateMembers } = splitJwk(generated.jwk)
+      return await this.#commitAndDeploy(project, {
+        name: body.name,
+        description: body.description ?? '',
+        sourceType: 'GENERATE',
+        sourceId: null,
+        sourceUrl: null,
+        type: plan.type,
+        keyUse: plan.keyUse,
+        algorithm: plan.algorithm,
+        parameters: plan.parameters,
+        publicJwk,
+        privateMembers,
+        thumbprint: generated.thumbprint,
+        notBefore: plan.notBefore.toISOString(),
+        expiresAt: plan.expiresAt.toISOString()
+      }, kidAssignment(plan, plan.task.iat, publicJwk.kid), actor, 'jwk.generate', slot)
     } finally {
       slot?.withdraw()
     }
-  }
-
-  async #generateAnnounced (project: NamedResource, body: GenerateJwkBody, plan: GenerationPlan, actor: Actor, slot: Announcement | undefined, signal?: AbortSignal): Promise<DeployedJwk> {
-    const generated = await this.#keygen.generate(plan.task, signal)
-    const { publicJwk, privateMembers } = splitJwk(generated.jwk)
-    return await this.#commitAndDeploy(project, {
-      name: body.name,
-      description: body.description ?? '',
-      sourceType: 'GENERATE',
-      sourceId: null,
-      sourceUrl: null,
-      type: plan.type,
-      keyUse: plan.keyUse,
-      algorithm: plan.algorithm,
-      parameters: plan.parameters,
-      publicJwk,
-      privateMembers,
-      thumbprint: generated.thumbprint,
-      notBefore: plan.notBefore.toISOString(),
-      expiresAt: plan.expiresAt.toISOString()
-    }, kidAssignment(plan, plan.task.iat, publicJwk.kid), actor, 'jwk.generate', slot)
   }
 
   /** A key from a pasted JWK (Set) or one fetched from a URL, vetted by really importing it. */
