@@ -73,7 +73,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(metricsPlugin)
   await app.register(keygenPlugin, { size: config.poolSize, maxQueue: config.poolMaxQueue })
   await app.register(deployerPlugin, { dataDir: config.dataDir })
-  await app.register(servicesPlugin, { dataDir: config.dataDir, clock: options.clock })
+  await app.register(servicesPlugin, { clock: options.clock })
 
   await app.register(healthRoutes)
   await app.register(publicJwksRoutes)

@@ -10,7 +10,7 @@ declare module 'fastify' {
   }
 }
 
-async function servicesPlugin (app: FastifyInstance, options: { dataDir: string, clock?: () => Date }): Promise<void> {
+async function servicesPlugin (app: FastifyInstance, options: { clock?: () => Date }): Promise<void> {
   app.decorate('jwks', new JwkService({ store: app.store, sealer: app.vault, keygen: app.keygen, deployer: app.deployer, clock: options.clock }))
   app.decorate('publicJwks', new PublicJwks(app.deployer, app.store))
 }

@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { dirname } from 'node:path'
-import { renameSync } from 'node:fs'
 import { ConfigError } from '../config.js'
 import { jwkAdditionalData, Sealer } from '../crypto/sealer.js'
 import { reconcileEnvironments } from '../deploy/deployer.js'
 import { statement } from '../store/database.js'
-import { fsyncPath, writeFileDurably } from '../store/durable-fs.js'
+import { writeFileDurably } from '../store/durable-fs.js'
 import type { Store } from '../store/store.js'
-import { CHECK_KEY, pendingKeyPath, resolveMasterKey, sealCheck, type VaultConfig } from './vault.js'
+import { CHECK_KEY, adoptPendingKey, pendingKeyPath, resolveMasterKey, sealCheck, type VaultConfig } from './vault.js'
 
 /**
  * Re-seals every private key under a fresh master key, atomically:
@@ -40,8 +38,7 @@ export async function rotateMasterKey (store: Store, config: VaultConfig): Promi
     store.meta.set(CHECK_KEY, sealCheck(next))
   }).immediate()
 
-  renameSync(pendingKeyPath(path), path)
-  fsyncPath(dirname(path))
+  adoptPendingKey(path)
   await reconcileEnvironments(config.dataDir, store)
   return rows.length
 }

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync, renameSync } from 'node:fs'
+import { dirname } from 'node:path'
 import type { Config } from '../config.js'
 import { ConfigError } from '../config.js'
 import { loadMasterKey, type MasterKey } from '../crypto/master-key.js'
 import { Sealer, UnsealError } from '../crypto/sealer.js'
+import { fsyncPath } from '../store/durable-fs.js'
 import type { Store } from '../store/store.js'
 
 export const CHECK_KEY = 'master_key_check'
@@ -20,6 +22,12 @@ export class WrongMasterKeyError extends Error {
 
 /** Where `jwkd master-key rotate` puts the next key until its rotation has committed. */
 export const pendingKeyPath = (path: string): string => `${path}.new`
+
+/** The pending key becomes the key file, durably: the last step of a rotation, wherever it is finished. */
+export function adoptPendingKey (path: string): void {
+  renameSync(pendingKeyPath(path), path)
+  fsyncPath(dirname(path))
+}
 
 export const sealCheck = (sealer: Sealer): string => sealer.seal(CHECK_TEXT, CHECK_AAD)
 
@@ -59,7 +67,7 @@ export function resolveMasterKey (store: Store, config: VaultConfig): { sealer: 
   // that has not committed (or never will): left alone, the next one replaces it.
   if (opensCheck(sealer, check)) return { sealer, masterKey, check }
   if (pending !== undefined && opensCheck(new Sealer(pending), check)) {
-    renameSync(pendingKeyPath(masterKey.path!), masterKey.path!)
+    adoptPendingKey(masterKey.path!)
     return { sealer: new Sealer(pending), masterKey: { ...masterKey, key: pending }, check }
   }
   throw new WrongMasterKeyError()
