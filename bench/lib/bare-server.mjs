@@ -5,10 +5,14 @@ import { generateKeyPairSync } from 'node:crypto'
 import Fastify from 'fastify'
 
 const app = Fastify({ logger: false })
+// The JWK comes out of the generation call, as in jwkd: exporting the returned
+// KeyObject instead can deadlock the thread on Node 20 (src/crypto/generate-jwk.ts)
+// — this baseline did, answering nothing for the rest of its run. Same speed.
+const JWK_OUT = { privateKeyEncoding: { format: 'jwk' }, publicKeyEncoding: { format: 'jwk' } }
 app.post('/generate/:kind', async (request) => {
   const { kind } = request.params
-  const { privateKey } = kind === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  return { success: true, jwk: privateKey.export({ format: 'jwk' }) }
+  const { privateKey } = kind === 'ed25519' ? generateKeyPairSync('ed25519', JWK_OUT) : generateKeyPairSync('ec', { namedCurve: 'P-256', ...JWK_OUT })
+  return { success: true, jwk: privateKey }
 })
 const url = await app.listen({ host: '127.0.0.1', port: 0 })
 process.stdout.write(`listening ${url}\n`)

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import type { Jwk, KeyMaterialSpec } from './jwk.js'
 import { orderJwk } from './jwk.js'
 import { hashKid } from './kid.js'
@@ -7,25 +7,29 @@ import { jwkThumbprint } from './thumbprint.js'
 
 const RSA_PUBLIC_EXPONENT = 0x10001
 
-function exportPrivate (privateKey: KeyObject): Jwk {
-  return privateKey.export({ format: 'jwk' }) as Jwk
-}
+/**
+ * The private JWK comes out of the generation call itself, never from
+ * exporting the KeyObject it returns: on Node 20 that export can deadlock its
+ * thread for good. The export holds the key's mutex; when an allocation under
+ * it runs a GC that finalizes the finished KeyGenJob sharing that key, the
+ * job's destructor waits on the same mutex (gdb: ~KeyGenJob → uv_mutex_lock
+ * under SetEncodedValue). It froze the light lane under load; the test
+ * test/crypto/generate-jwk.test.ts shows the old way hanging and this one not.
+ */
+const JWK_OUT = { privateKeyEncoding: { format: 'jwk' }, publicKeyEncoding: { format: 'jwk' } } as const
+
+// @types/node 20 does not list keygen's 'jwk' encoding (Node has it since 15.9).
+const generateJwkPair = generateKeyPairSync as unknown as (type: string, options: object) => { privateKey: Jwk }
 
 /** Fresh key material from Node's CSPRNG, as JWK members (kty included). */
 export function generateKeyMembers (spec: KeyMaterialSpec): Jwk {
   switch (spec.kty) {
     case 'RSA':
-      return exportPrivate(generateKeyPairSync('rsa', {
-        modulusLength: spec.modulusLength,
-        publicExponent: RSA_PUBLIC_EXPONENT
-      }).privateKey)
+      return generateJwkPair('rsa', { modulusLength: spec.modulusLength, publicExponent: RSA_PUBLIC_EXPONENT, ...JWK_OUT }).privateKey
     case 'EC':
-      return exportPrivate(generateKeyPairSync('ec', { namedCurve: spec.crv }).privateKey)
-    case 'OKP': {
-      // generateKeyPairSync's overloads want a literal type; the four are all valid here.
-      const type = spec.crv.toLowerCase() as 'ed25519'
-      return exportPrivate(generateKeyPairSync(type).privateKey)
-    }
+      return generateJwkPair('ec', { namedCurve: spec.crv, ...JWK_OUT }).privateKey
+    case 'OKP':
+      return generateJwkPair(spec.crv.toLowerCase(), JWK_OUT).privateKey
     case 'oct':
       return { kty: 'oct', k: randomBytes(spec.bits / 8).toString('base64url') }
   }

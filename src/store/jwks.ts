@@ -1,4 +1,5 @@
 import type { Jwk, KeyType, KeyUse } from '../crypto/jwk.js'
+import type Database from 'better-sqlite3'
 import { orderJwk } from '../crypto/jwk.js'
 import { statement, type Db } from './database.js'
 import { KidTakenError, NameTakenError, isUniqueViolation } from './errors.js'
@@ -88,10 +89,12 @@ const withSuffix = (base: string, suffix: number): string => suffix === 1 ? base
 
 export class JwkRepository {
   readonly #db: Db
+  readonly #insertAlone: Database.Transaction<(jwk: NewJwk, kidAssignment: KidAssignment) => JwkRecord>
   readonly #lastSuffix = new Map<string, number>()
 
   constructor (db: Db) {
     this.#db = db
+    this.#insertAlone = db.transaction((jwk: NewJwk, kidAssignment: KidAssignment) => this.#insertRow(jwk, kidAssignment))
   }
 
   nameHolder (projectId: string, name: string): boolean {
@@ -140,35 +143,36 @@ export class JwkRepository {
   }
 
   /**
-   * Inserts a key, settling its kid in the same IMMEDIATE transaction, so two
-   * concurrent requests can never end up with one name or one kid.
+   * Inserts a key, settling its kid under the same write lock, so two
+   * concurrent requests can never end up with one name or one kid. Inside a
+   * transaction (a group commit's savepoint) it runs as part of it; alone it
+   * opens an IMMEDIATE one. The name is guarded by the unique index itself:
+   * checking first would cost a query per key for a clash that is rare.
    */
   insert (jwk: NewJwk, kidAssignment: KidAssignment): JwkRecord {
-    let kid: string | null = null
-    const insert = this.#db.transaction((): JwkRecord => {
-      if (this.nameHolder(jwk.projectId, jwk.name)) throw new NameTakenError('JWK', jwk.name)
-      kid = this.#settleKid(jwk.projectId, kidAssignment)
-      const publicJwk = orderJwk(kid === null ? jwk.publicJwk : { ...jwk.publicJwk, kid })
-      const record: JwkRecord = { ...jwk, kid, publicJwk, updatedAt: jwk.createdAt, revision: 1 }
-      statement(this.#db, `INSERT INTO jwks (id, project_id, name, description, source_type, source_id, source_url, type, kid,
-          key_use, algorithm, parameters, public_jwk, sealed_private, thumbprint, not_before, expires_at, created_at, updated_at, revision)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-        record.id, record.projectId, record.name, record.description, record.sourceType, record.sourceId, record.sourceUrl,
-        record.type, record.kid, record.keyUse, record.algorithm, JSON.stringify(record.parameters), JSON.stringify(record.publicJwk),
-        record.sealedPrivate, record.thumbprint, record.notBefore, record.expiresAt, record.createdAt, record.updatedAt, record.revision)
-      return record
-    })
     try {
-      return insert.immediate()
+      return this.#db.inTransaction ? this.#insertRow(jwk, kidAssignment) : this.#insertAlone.immediate(jwk, kidAssignment)
     } catch (err) {
-      // The checks above run first; this only catches a writer in another process.
-      if (isUniqueViolation(err)) {
-        throw String((err as Error).message).includes('.kid')
-          ? new KidTakenError(kid ?? '', 'another key')
-          : new NameTakenError('JWK', jwk.name)
-      }
-      throw err
+      if (!isUniqueViolation(err)) throw err
+      // A kid settled above is free under this lock, so only a name can clash
+      // here, unless another process wrote between the check and the insert.
+      throw String((err as Error).message).includes('.kid')
+        ? new KidTakenError(kidAssignment.kind === 'exact' ? kidAssignment.kid : '', 'another key')
+        : new NameTakenError('JWK', jwk.name)
     }
+  }
+
+  #insertRow (jwk: NewJwk, kidAssignment: KidAssignment): JwkRecord {
+    const kid = this.#settleKid(jwk.projectId, kidAssignment)
+    const publicJwk = orderJwk(kid === null ? jwk.publicJwk : { ...jwk.publicJwk, kid })
+    const record: JwkRecord = { ...jwk, kid, publicJwk, updatedAt: jwk.createdAt, revision: 1 }
+    statement(this.#db, `INSERT INTO jwks (id, project_id, name, description, source_type, source_id, source_url, type, kid,
+        key_use, algorithm, parameters, public_jwk, sealed_private, thumbprint, not_before, expires_at, created_at, updated_at, revision)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      record.id, record.projectId, record.name, record.description, record.sourceType, record.sourceId, record.sourceUrl,
+      record.type, record.kid, record.keyUse, record.algorithm, JSON.stringify(record.parameters), JSON.stringify(record.publicJwk),
+      record.sealedPrivate, record.thumbprint, record.notBefore, record.expiresAt, record.createdAt, record.updatedAt, record.revision)
+    return record
   }
 
   /**

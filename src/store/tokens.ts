@@ -44,14 +44,19 @@ export interface NewToken {
   expiresAt: string | null
 }
 
+const MAX_CACHED_TOKENS = 1024
+
 export class TokenRepository {
   readonly #db: Db
+  readonly #cache = new Map<string, TokenRecord>()
+  #cachedAt = -1
 
   constructor (db: Db) {
     this.#db = db
   }
 
   insert (token: NewToken): TokenRecord {
+    this.#cache.clear()
     const record: TokenRecord = { id: randomUUID(), ...token, createdAt: new Date().toISOString(), revokedAt: null }
     try {
       statement(this.#db, 'INSERT INTO tokens (id, name, hash, roles, projects, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
@@ -63,9 +68,27 @@ export class TokenRepository {
     return record
   }
 
+  /**
+   * Every request looks its token up; tokens change rarely. Found tokens are
+   * kept until this connection writes one or another connection (the CLI
+   * revoking, say) commits anything: PRAGMA data_version moves exactly then,
+   * so a revocation counts from the next request on. Misses are not kept,
+   * so guessing cannot fill the cache.
+   */
   findByHash (hash: string): TokenRecord | undefined {
+    const version = statement(this.#db, 'PRAGMA data_version').pluck().get() as number
+    if (version !== this.#cachedAt) {
+      this.#cache.clear()
+      this.#cachedAt = version
+    }
+    const cached = this.#cache.get(hash)
+    if (cached !== undefined) return cached
     const row = statement(this.#db, 'SELECT * FROM tokens WHERE hash = ?').get(hash) as Row | undefined
-    return row === undefined ? undefined : toRecord(row)
+    if (row === undefined) return undefined
+    if (this.#cache.size >= MAX_CACHED_TOKENS) this.#cache.clear()
+    const record = toRecord(row)
+    this.#cache.set(hash, record)
+    return record
   }
 
   list (): TokenRecord[] {
@@ -74,6 +97,7 @@ export class TokenRepository {
 
   /** @returns whether a live token of that name was revoked */
   revoke (name: string): boolean {
+    this.#cache.clear()
     return statement(this.#db, 'UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL')
       .run(new Date().toISOString(), name).changes > 0
   }

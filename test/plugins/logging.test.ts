@@ -1,7 +1,7 @@
-import { generateKeyPairSync } from 'node:crypto'
 import t from 'tap'
 import { runCli } from '../../src/cli/run-cli.js'
 import { PROJECT, buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
+import { freshPrivateJwk } from '../helpers/keys.js'
 
 /**
  * A whole session logged at trace level — tokens created, keys generated,
@@ -31,7 +31,7 @@ t.test('the log holds no token and no private key material', async t => {
     const jwk = (await app.inject({ method: 'GET', url: jwkUrl(name), headers: alice })).json().resultList[0][body.type.toLowerCase()]
     for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) if (typeof jwk[member] === 'string') secrets.push(jwk[member])
   }
-  const pasted = generateKeyPairSync('ed448').privateKey.export({ format: 'jwk' }) as Record<string, string>
+  const pasted = freshPrivateJwk('ed448')
   secrets.push(pasted.d!)
   const createUrl = `/apiops/projects/${PROJECT}/jwks/`
   t.equal((await app.inject({ method: 'POST', url: createUrl, headers: auth, payload: { name: 'imported', sourceType: 'COPY_PASTE', jwkStr: JSON.stringify(pasted) } })).statusCode, 200)

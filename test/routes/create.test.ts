@@ -1,8 +1,9 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
 import { PROJECT, buildTestApp, jwkUrl } from '../helpers/app.js'
+import { freshPrivateJwk } from '../helpers/keys.js'
 import { proveKeyWorks } from '../helpers/prove-key.js'
 
 /** SPEC §3 create: a key from pasted JWK text or from a URL, vetted by really importing it. */
@@ -20,8 +21,8 @@ async function expect400 (t: Test, body: object, message: string | RegExp): Prom
   else t.match(response.json().error_description, message)
 }
 
-const ed25519 = (): Record<string, string> => generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }) as Record<string, string>
-const rsa = (bits = 2048): Record<string, string> => generateKeyPairSync('rsa', { modulusLength: bits }).privateKey.export({ format: 'jwk' }) as Record<string, string>
+const ed25519 = (): Record<string, string> => freshPrivateJwk('ed25519')
+const rsa = (bits = 2048): Record<string, string> => freshPrivateJwk('rsa', { modulusLength: bits })
 
 t.test('COPY_PASTE: a private JWK is stored, sealed, deployed and works', async t => {
   const jwk: Record<string, string> = { ...ed25519(), use: 'sig', alg: 'EdDSA', kid: 'partner-1' }
@@ -58,7 +59,7 @@ t.test('COPY_PASTE: a JWK Set, picked by kid; public-only keys; use and alg infe
   t.equal(itemB.rsa.d, undefined, 'a public key stays public')
   t.equal(itemB.keyUseType, 'SIGNATURE', 'default use')
   t.equal(itemB.rsa.n, publicB.n)
-  const x25519 = generateKeyPairSync('x25519').privateKey.export({ format: 'jwk' })
+  const x25519 = freshPrivateJwk('x25519')
   t.equal((await create({ name: 'agree', sourceType: 'COPY_PASTE', jwkStr: JSON.stringify(x25519), kid: 'given-kid' })).statusCode, 200)
   const agree = (await app.inject({ method: 'GET', url: jwkUrl('agree'), headers: auth })).json().resultList[0]
   t.equal(agree.keyUseType, 'ENCRYPTION', 'X25519 can only agree keys')
