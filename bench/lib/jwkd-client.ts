@@ -18,8 +18,16 @@ export async function generateLoad (server: JwkdService, project: string, body: 
   })
 }
 
-export async function listLoad (server: JwkdService, project: string, options: Omit<LoadOptions, 'url'>): Promise<LoadResult> {
-  return await load({ ...options, url: `${server.url}/apiops/projects/${project}/jwks/`, headers: { authorization: `Bearer ${server.token}` } })
+/** Load on the list route; `query` picks a page (`?limit=…&after=…`). */
+export async function listLoad (server: JwkdService, project: string, options: Omit<LoadOptions, 'url'>, query = ''): Promise<LoadResult> {
+  return await load({ ...options, url: `${server.url}/apiops/projects/${project}/jwks/${query}`, headers: { authorization: `Bearer ${server.token}` } })
+}
+
+/** Every key name of a project, in the list's order. */
+export async function keyNames (server: JwkdService, project: string): Promise<string[]> {
+  const response = await fetch(`${server.url}/apiops/projects/${project}/jwks/`, { headers: { authorization: `Bearer ${server.token}` } })
+  if (!response.ok) throw new Error(`listing ${project}: ${response.status}`)
+  return ((await response.json()) as { resultList: Array<{ name: string }> }).resultList.map(item => item.name)
 }
 
 /**

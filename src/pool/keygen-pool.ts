@@ -26,11 +26,41 @@ const HEAVY_NICE = 19
  */
 const HEAVY_IDLE_MS = 60_000
 
+/**
+ * How long the light lane may hold work without finishing any before /ready
+ * fails. Its tasks take well under a millisecond. A thread that never comes
+ * back (a native deadlock, like the one src/crypto/generate-jwk.ts avoids)
+ * cannot be terminated: only a restart helps, and readiness is how an
+ * orchestrator learns it should do one.
+ */
+export const LIGHT_STALL_MS = 30_000
+
+/** Whether a lane is getting anywhere: when it last finished a task, or took work while idle. */
+export class LaneProgress {
+  #pending = 0
+  #since = 0
+
+  start (now: number): void {
+    if (this.#pending++ === 0) this.#since = now
+  }
+
+  finish (now: number): void {
+    this.#pending--
+    this.#since = now
+  }
+
+  stalled (now: number, limitMs: number): boolean {
+    return this.#pending > 0 && now - this.#since >= limitMs
+  }
+}
+
 export interface KeygenPoolOptions {
   /** heavy-lane threads; the light lane gets half as many, at least one */
   size: number
   /** queued tasks per lane before 503 */
   maxQueue: number
+  /** see LIGHT_STALL_MS */
+  stallMs?: number
   /** told about every generation and every refusal, for metrics */
   observer?: {
     generated: (task: KeygenTask, seconds: number) => void
@@ -52,11 +82,14 @@ export class KeygenPool {
   readonly #pools: Record<Lane, Pool>
   readonly #maxQueue: number
   readonly #observer: KeygenPoolOptions['observer']
+  readonly #lightProgress = new LaneProgress()
+  readonly #stallMs: number
   #closed = false
 
   constructor (options: KeygenPoolOptions) {
     this.#maxQueue = options.maxQueue
     this.#observer = options.observer
+    this.#stallMs = options.stallMs ?? LIGHT_STALL_MS
     const filename = workerFile('keygen').href
     const lightThreads = Math.max(1, Math.floor(options.size / 2))
     const pool = ({ threads, alwaysOn, niceIncrement }: { threads: number, alwaysOn: number, niceIncrement: number }): Pool => new Piscina({
@@ -87,9 +120,12 @@ export class KeygenPool {
     return this.#pools[lane].threads.map(thread => thread.threadId)
   }
 
-  /** Whether the pool can take work: its always-on threads are up (the heavy lane starts its own on demand). */
+  /**
+   * Whether the pool can take work: its always-on threads are up (the heavy
+   * lane starts its own on demand) and the light lane is not stuck.
+   */
   ready (): boolean {
-    return this.#pools.light.threads.length > 0 && !this.#closed
+    return this.#pools.light.threads.length > 0 && !this.#closed && !this.#lightProgress.stalled(Date.now(), this.#stallMs)
   }
 
   queueSize (lane: Lane): number {
@@ -130,13 +166,24 @@ export class KeygenPool {
       // a millisecond, and a thread torn down and restarted under a burst of
       // them cost far more — so light tasks always finish, and a client that
       // left meanwhile gets nothing stored.
-      const result = await pool.run(task, { name, signal: lane === 'heavy' ? signal ?? null : null })
+      const result = await (lane === 'light'
+        ? this.#trackLight(pool.run(task, { name, signal: null }))
+        : pool.run(task, { name, signal: signal ?? null }))
       if (clientGone()) throw new ClientGoneError()
       return result
     } catch (err) {
       if ((err as Error).message === 'Task queue is at limit') throw this.#busy()
       if (clientGone()) throw new ClientGoneError()
       throw err
+    }
+  }
+
+  async #trackLight<T> (task: Promise<T>): Promise<T> {
+    this.#lightProgress.start(Date.now())
+    try {
+      return await task
+    } finally {
+      this.#lightProgress.finish(Date.now())
     }
   }
 

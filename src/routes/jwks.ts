@@ -9,6 +9,10 @@ import type { Actor, DeployedJwk } from '../services/jwk-service.js'
 import { clientSignal } from './client-signal.js'
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody, 503: ErrorBody }
+const ListQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'at most this many keys (a page); without it, all of them' })),
+  after: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'only keys named after this one: the `next` of the previous page' }))
+})
 const PublicOnlyQuery = Type.Object({ publicOnly: Type.Optional(Type.Boolean({ default: false, description: 'strip private members' })) })
 
 export const jwkLocation = (projectName: string, jwkName: string): string =>
@@ -54,9 +58,18 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     deployed(reply, request.project.name, await app.jwks.create(request.project, request.body, actor(request), clientSignal(reply))))
 
   app.get('/projects/:projectName/jwks', {
-    schema: { tags: ['JWKs'], summary: 'List JWKs', description: 'Metadata of every key in the project; never key material.', params: ProjectParams },
+    schema: {
+      tags: ['JWKs'],
+      summary: 'List JWKs',
+      description: 'Metadata of the keys in the project by name, never key material: all of them, or a page with `limit` (then `next`, when present, is the `after` of the next page).',
+      params: ProjectParams,
+      querystring: ListQuery
+    },
     config: { roles: READ_ROLES }
-  }, async (request) => ({ success: true, resultList: app.jwks.list(request.project) }))
+  }, async (request) => {
+    const { items, next } = app.jwks.list(request.project, request.query)
+    return next === undefined ? { success: true, resultList: items } : { success: true, resultList: items, next }
+  })
 
   app.get('/projects/:projectName/jwks/:name', {
     schema: { tags: ['JWKs'], summary: 'Get JWK', params: JwkParams, querystring: PublicOnlyQuery },

@@ -25,6 +25,12 @@ import { toDetail, toItem, type JwkDetail, type JwkItem } from './jwk-view.js'
 /** Seals and opens private members: a Sealer, or the Vault that follows master-key rotations. */
 export type SealingKey = Pick<Sealer, 'sealJson' | 'openJson'>
 
+/** A page of a list: names after `after`, at most `limit` of them; neither: everything. */
+export interface ListPage {
+  after?: string
+  limit?: number
+}
+
 /** Who asked, for the audit log. */
 export interface Actor {
   tokenName: string
@@ -250,8 +256,14 @@ export class JwkService {
     return { record, deploymentResult: await this.#deployAudited(actor, 'jwk.delete', project, record, true) }
   }
 
-  list (project: NamedResource): JwkItem[] {
-    return this.#store.jwks.listByProject(project.id).map(record => toItem(record, project))
+  /**
+   * Every key's item, or one page of them by name. A full page also says
+   * where the next one starts; only a short page proves there is no more.
+   */
+  list (project: NamedResource, page: ListPage = {}): { items: JwkItem[], next?: string } {
+    const records = this.#store.jwks.listByProject(project.id, page)
+    const items = records.map(record => toItem(record, project))
+    return page.limit !== undefined && records.length === page.limit ? { items, next: records[records.length - 1]!.name } : { items }
   }
 
   #openPrivate (record: JwkRecord, publicOnly: boolean): Record<string, string> | undefined {

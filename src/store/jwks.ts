@@ -208,9 +208,16 @@ export class JwkRepository {
     return row === undefined ? undefined : toRecord(row)
   }
 
-  /** A project's keys by name, without their sealed private members. */
-  listByProject (projectId: string): JwkRecord[] {
-    return (statement(this.#db, 'SELECT *, NULL AS sealed_private FROM jwks WHERE project_id = ? ORDER BY name').all(projectId) as Row[]).map(toRecord)
+  /**
+   * A project's keys by name, without their sealed private members: all of
+   * them, or a page of those named after `after`. Keyset, not offset: the
+   * (project_id, name) index starts each page where the last ended, so page
+   * 100 costs what page 1 does.
+   */
+  listByProject (projectId: string, page: { after?: string, limit?: number } = {}): JwkRecord[] {
+    // Names are never empty, so '' is "from the start"; LIMIT -1 is "no limit".
+    return (statement(this.#db, 'SELECT *, NULL AS sealed_private FROM jwks WHERE project_id = ? AND name > ? ORDER BY name LIMIT ?')
+      .all(projectId, page.after ?? '', page.limit ?? -1) as Row[]).map(toRecord)
   }
 
   countByProject (projectId: string): number {

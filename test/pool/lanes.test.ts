@@ -1,5 +1,5 @@
 import t from 'tap'
-import { KeygenPool } from '../../src/pool/keygen-pool.js'
+import { KeygenPool, LaneProgress } from '../../src/pool/keygen-pool.js'
 
 /** SPEC §6 / issue P2: RSA work runs in its own lane at the lowest priority. */
 t.test('heavy workers run at nice 19, light workers at the process priority', async t => {
@@ -47,4 +47,30 @@ t.test('a light task whose client left is finished, not torn down, and its resul
   t.equal((await pool.generate(task)).jwk.crv, 'P-256', 'and it keeps working')
   const already = await pool.generate(task, AbortSignal.abort()).catch((err: Error) => err.name)
   t.equal(already, 'ClientGoneError', 'a client already gone is refused before the pool')
+})
+
+t.test('a lane holding work without finishing any is stalled; finishing anything resets the clock', async t => {
+  const lane = new LaneProgress()
+  t.notOk(lane.stalled(100_000, 30_000), 'idle is never stalled')
+  lane.start(1_000)
+  lane.start(2_000)
+  t.notOk(lane.stalled(30_999, 30_000))
+  t.ok(lane.stalled(31_000, 30_000), '30 s of work held and nothing finished')
+  lane.finish(31_500)
+  t.notOk(lane.stalled(61_499, 30_000), 'one finished: the clock starts again')
+  t.ok(lane.stalled(61_500, 30_000), 'the other still out')
+  lane.finish(70_000)
+  t.notOk(lane.stalled(1_000_000, 30_000), 'idle again')
+})
+
+t.test('/ready\'s pool check fails while the light lane is past its stall limit', async t => {
+  // A limit of 0 ms: any light task in flight counts as stalled, so the check is seen both ways on real threads.
+  const pool = new KeygenPool({ size: 2, maxQueue: 8, stallMs: 0 })
+  t.teardown(() => pool.close())
+  t.ok(pool.ready(), 'idle')
+  const now = Math.floor(Date.now() / 1000)
+  const pending = pool.generate({ material: { kty: 'OKP', crv: 'Ed448' }, use: 'sig', iat: now, nbf: now, exp: now + 60 } as any)
+  t.notOk(pool.ready(), 'work held, nothing finished within the limit')
+  t.equal((await pending).jwk.crv, 'Ed448')
+  t.ok(pool.ready(), 'finished: ready again')
 })
