@@ -27,15 +27,6 @@ const HEAVY_NICE = 19
 const HEAVY_IDLE_MS = 60_000
 
 /**
- * The light lane has at least two threads, so one generates while the event
- * loop hands the other its next key: at c = 50 on two cores durable EC and
- * Ed25519 generates went 12–20 % faster with two than with one (bench P3,
- * third session), at no cost in P5's memory once workers have small young
- * generations (below).
- */
-const MIN_LIGHT_THREADS = 2
-
-/**
  * A busy worker's V8 young generation grows to 32 MB, and stays: key
  * generation keeps nothing alive across tasks, so a small one costs only a
  * few more scavenges and saves ~25 MB of RSS per thread. Only the young
@@ -72,7 +63,7 @@ export class LaneProgress {
 }
 
 export interface KeygenPoolOptions {
-  /** heavy-lane threads; the light lane gets half as many, at least two */
+  /** heavy-lane threads; the light lane gets half as many, at least one */
   size: number
   /** queued tasks per lane before 503 */
   maxQueue: number
@@ -108,7 +99,10 @@ export class KeygenPool {
     this.#observer = options.observer
     this.#stallMs = options.stallMs ?? LIGHT_STALL_MS
     const filename = workerFile('keygen').href
-    const lightThreads = Math.max(MIN_LIGHT_THREADS, Math.floor(options.size / 2))
+    // One light thread per two heavy ones. A second light thread on two cores
+    // made durable EC/Ed25519 generates 12–20 % faster and cost 25–35 MB of
+    // RSS (bench P3 and P5, third session): JWKD_POOL_SIZE=4 buys it.
+    const lightThreads = Math.max(1, Math.floor(options.size / 2))
     const pool = ({ threads, alwaysOn, niceIncrement }: { threads: number, alwaysOn: number, niceIncrement: number }): Pool => new Piscina({
       filename,
       minThreads: alwaysOn,
