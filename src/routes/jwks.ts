@@ -68,7 +68,8 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: READ_ROLES }
   }, async (request) => {
     const { items, next } = app.jwks.list(request.project, request.query)
-    return next === undefined ? { success: true, resultList: items } : { success: true, resultList: items, next }
+    // No response schema here: JSON leaves `next` out when it is undefined.
+    return { success: true, resultList: items, next }
   })
 
   app.get('/projects/:projectName/jwks/:name', {

@@ -14,7 +14,7 @@ import type { CreateJwkBody, UpdateJwkBody } from '../schemas/manage.js'
 import { KidTakenError, NameTakenError } from '../store/errors.js'
 import type { AuditEntry } from '../store/audit.js'
 import type { Announcement } from '../store/group-commit.js'
-import type { JwkRecord, KidAssignment, NewJwk } from '../store/jwks.js'
+import type { JwkRecord, KidAssignment, ListPage, NewJwk } from '../store/jwks.js'
 import type { NamedResource } from '../store/named-resources.js'
 import type { Store } from '../store/store.js'
 import { planGeneration, type GenerationPlan } from './generate-plan.js'
@@ -24,12 +24,6 @@ import { toDetail, toItem, type JwkDetail, type JwkItem } from './jwk-view.js'
 
 /** Seals and opens private members: a Sealer, or the Vault that follows master-key rotations. */
 export type SealingKey = Pick<Sealer, 'sealJson' | 'openJson'>
-
-/** A page of a list: names after `after`, at most `limit` of them; neither: everything. */
-export interface ListPage {
-  after?: string
-  limit?: number
-}
 
 /** Who asked, for the audit log. */
 export interface Actor {
@@ -262,8 +256,8 @@ export class JwkService {
    */
   list (project: NamedResource, page: ListPage = {}): { items: JwkItem[], next?: string } {
     const records = this.#store.jwks.listByProject(project.id, page)
-    const items = records.map(record => toItem(record, project))
-    return page.limit !== undefined && records.length === page.limit ? { items, next: records[records.length - 1]!.name } : { items }
+    const full = page.limit !== undefined && records.length === page.limit
+    return { items: records.map(record => toItem(record, project)), next: full ? records[records.length - 1]!.name : undefined }
   }
 
   #openPrivate (record: JwkRecord, publicOnly: boolean): Record<string, string> | undefined {

@@ -39,6 +39,12 @@ export type KidAssignment =
 
 export type NewJwk = Omit<JwkRecord, 'kid' | 'revision' | 'updatedAt'>
 
+/** A page of a list: names after `after`, at most `limit` of them; neither: everything. */
+export interface ListPage {
+  after?: string
+  limit?: number
+}
+
 interface Row {
   id: string,
   project_id: string,
@@ -214,7 +220,7 @@ export class JwkRepository {
    * (project_id, name) index starts each page where the last ended, so page
    * 100 costs what page 1 does.
    */
-  listByProject (projectId: string, page: { after?: string, limit?: number } = {}): JwkRecord[] {
+  listByProject (projectId: string, page: ListPage = {}): JwkRecord[] {
     // Names are never empty, so '' is "from the start"; LIMIT -1 is "no limit".
     return (statement(this.#db, 'SELECT *, NULL AS sealed_private FROM jwks WHERE project_id = ? AND name > ? ORDER BY name LIMIT ?')
       .all(projectId, page.after ?? '', page.limit ?? -1) as Row[]).map(toRecord)
