@@ -4,7 +4,7 @@ import type { Config } from '../config.js'
 import { ConfigError } from '../config.js'
 import { loadMasterKey, type MasterKey } from '../crypto/master-key.js'
 import { Sealer, UnsealError } from '../crypto/sealer.js'
-import { fsyncPath } from '../store/durable-fs.js'
+import { fsyncPath, removeAbandonedTemps } from '../store/durable-fs.js'
 import type { Store } from '../store/store.js'
 
 export const CHECK_KEY = 'master_key_check'
@@ -61,6 +61,10 @@ export function resolveMasterKey (store: Store, config: VaultConfig): { sealer: 
     const created = sealCheck(sealer)
     store.meta.set(CHECK_KEY, created)
     return { sealer, masterKey, check: created }
+  }
+  if (masterKey.path !== undefined) {
+    // A rotation killed while writing its new key leaves a temp file beside it.
+    for (const path of [masterKey.path, pendingKeyPath(masterKey.path)]) removeAbandonedTemps(path)
   }
   const pending = masterKey.path === undefined ? undefined : readPendingKey(masterKey.path)
   // A `.new` beside a key that still opens the check belongs to a rotation

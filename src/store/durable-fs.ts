@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
 /** fsync a file or a directory by path (a directory's fsync makes its entry changes durable). */
@@ -28,7 +28,7 @@ export function makeDirectoryDurably (dir: string): void {
  * fsync the directory. When this returns, the new content is on disk.
  */
 export function writeFileDurably (path: string, data: string): void {
-  const temp = join(dirname(path), `${basename(path)}.tmp-${randomBytes(6).toString('hex')}`)
+  const temp = join(dirname(path), `${tempPrefix(path)}${randomBytes(6).toString('hex')}`)
   const fd = openSync(temp, 'wx', 0o600)
   try {
     writeSync(fd, data)
@@ -41,4 +41,18 @@ export function writeFileDurably (path: string, data: string): void {
   closeSync(fd)
   renameSync(temp, path)
   fsyncPath(dirname(path))
+}
+
+const tempPrefix = (path: string): string => `${basename(path)}.tmp-`
+
+/**
+ * Removes what writeFileDurably left of `path` when its process was killed
+ * between creating the temp file and renaming it: a file nobody will
+ * rename, which may hold key material.
+ */
+export function removeAbandonedTemps (path: string): void {
+  const prefix = tempPrefix(path)
+  for (const entry of readdirSync(dirname(path))) {
+    if (entry.startsWith(prefix)) rmSync(join(dirname(path), entry), { force: true })
+  }
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { runCli } from '../../src/cli/run-cli.js'
@@ -82,4 +82,15 @@ t.test('killed at any moment, a rotation leaves every key readable', async t => 
     await app.app.close()
   }
   t.ok(existsSync(join(dataDir, 'master.key')))
+})
+
+t.test('a start removes the temp files a killed key write left behind', async t => {
+  const dataDir = t.testdir()
+  await (await buildTestApp(t, { dataDir })).app.close()
+  const abandoned = ['master.key.tmp-0a1b2c3d4e5f', 'master.key.new.tmp-0a1b2c3d4e5f']
+  for (const file of abandoned) writeFileSync(join(dataDir, file), 'half a key')
+  writeFileSync(join(dataDir, 'unrelated.tmp-0a1b2c3d4e5f'), 'not ours')
+  const again = await buildTestApp(t, { dataDir })
+  t.same(readdirSync(dataDir).filter(file => file.includes('.tmp-')), ['unrelated.tmp-0a1b2c3d4e5f'], 'only the key files\' temps are removed')
+  await again.app.close()
 })
