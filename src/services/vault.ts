@@ -62,10 +62,6 @@ export function resolveMasterKey (store: Store, config: VaultConfig): { sealer: 
     store.meta.set(CHECK_KEY, created)
     return { sealer, masterKey, check: created }
   }
-  if (masterKey.path !== undefined) {
-    // A rotation killed while writing its new key leaves a temp file beside it.
-    for (const path of [masterKey.path, pendingKeyPath(masterKey.path)]) removeAbandonedTemps(path)
-  }
   const pending = masterKey.path === undefined ? undefined : readPendingKey(masterKey.path)
   // A `.new` beside a key that still opens the check belongs to a rotation
   // that has not committed (or never will): left alone, the next one replaces it.
@@ -93,6 +89,12 @@ export class Vault {
     this.#store = store
     this.#config = config
     const { sealer, masterKey, check } = resolveMasterKey(store, config)
+    // At start only: a running server that noticed a rotation must not pull
+    // the temp file from under the next rotation's write.
+    if (masterKey.path !== undefined) {
+      // A rotation killed while writing its new key leaves a temp file beside it.
+      for (const path of [masterKey.path, pendingKeyPath(masterKey.path)]) removeAbandonedTemps(path)
+    }
     this.#sealer = sealer
     this.#check = check
     this.masterKey = masterKey
