@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs'
+import { runCli } from '../../src/cli/run-cli.js'
 import { Writable } from 'node:stream'
 import t from 'tap'
 import { adminTokenPath } from '../../src/services/bootstrap.js'
@@ -32,4 +33,14 @@ t.test('a second start does not bootstrap again, even after the production envir
   const second = await buildTestApp(t, { dataDir })
   t.same(second.app.store.environments.list(), [])
   t.equal(second.app.store.tokens.list().length, 1)
+})
+
+t.test('the CLI may make environments before the first start, production included', async t => {
+  const dataDir = t.testdir()
+  for (const name of ['production', 'staging']) {
+    t.equal(await runCli(['env', 'create', name], { JWKD_DATA_DIR: dataDir }, { out: () => {}, err: () => {} }), 0)
+  }
+  const { app } = await buildTestApp(t, { dataDir })
+  t.same(app.store.environments.list().map(environment => environment.name), ['production', 'staging'], 'production once, beside staging')
+  t.equal(app.store.tokens.list().length, 1, 'the admin token is issued')
 })
