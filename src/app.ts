@@ -13,6 +13,7 @@ import errorHandler from './plugins/error-handler.js'
 import jsonBody from './plugins/json-body.js'
 import keygenPlugin from './plugins/keygen.js'
 import metricsPlugin from './plugins/metrics.js'
+import requestLog from './plugins/request-log.js'
 import vaultPlugin from './plugins/vault.js'
 import servicesPlugin from './plugins/services.js'
 import shutdown from './plugins/shutdown.js'
@@ -49,6 +50,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     bodyLimit: BODY_LIMIT,
     return503OnClosing: false,
     genReqId: () => randomUUID(),
+    // src/plugins/request-log.ts writes one line per request instead.
+    disableRequestLogging: true,
     clientErrorHandler,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     // Errors raised before routing (a malformed URL, say) bypass the error handler.
@@ -61,7 +64,11 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
 
   app.setValidatorCompiler(validatorCompiler)
   // The id on every log line of a request, handed back so an operator can find them.
-  app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id) })
+  app.addHook('onSend', (request, reply, payload, done) => {
+    reply.header('x-request-id', request.id)
+    done(null, payload)
+  })
+  await app.register(requestLog)
   await app.register(errorHandler)
   await app.register(jsonBody)
   await app.register(shutdown)

@@ -83,6 +83,8 @@ export class Vault {
   readonly #config: VaultConfig
   #sealer: Sealer
   #check: string
+  /** the data_version the check value was last read at */
+  #checkedAt = -1
   readonly masterKey: MasterKey
 
   constructor (store: Store, config: VaultConfig) {
@@ -101,6 +103,10 @@ export class Vault {
   }
 
   #current (): Sealer {
+    // Only another connection's commit (the CLI's rotation) can change the check value.
+    const version = this.#store.version.current()
+    if (version === this.#checkedAt) return this.#sealer
+    this.#checkedAt = version
     const check = this.#store.meta.get(CHECK_KEY)
     if (check !== undefined && check !== this.#check) {
       const { sealer } = resolveMasterKey(this.#store, this.#config)

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { statement, type Db } from './database.js'
 import { NameTakenError, isUniqueViolation } from './errors.js'
+import { ReadCache, type DataVersion } from './read-cache.js'
 
 export interface NamedResource {
   id: string
@@ -19,15 +20,19 @@ export class NamedResourceRepository {
   readonly #db: Db
   readonly #entity: string
   readonly #table: 'projects' | 'environments'
+  /** every project-scoped request resolves its project by name */
+  readonly #byName: ReadCache<NamedResource>
 
-  constructor (db: Db, table: 'projects' | 'environments', entity: string) {
+  constructor (db: Db, table: 'projects' | 'environments', entity: string, version: DataVersion) {
     this.#db = db
     this.#table = table
     this.#entity = entity
+    this.#byName = new ReadCache(version)
   }
 
   create (name: string, description = ''): NamedResource {
     const resource = { id: randomUUID(), name, description, createdAt: new Date().toISOString() }
+    this.#byName.clear()
     try {
       statement(this.#db, `INSERT INTO ${this.#table} (id, name, description, created_at) VALUES (?, ?, ?, ?)`)
         .run(resource.id, name, description, resource.createdAt)
@@ -39,8 +44,10 @@ export class NamedResourceRepository {
   }
 
   findByName (name: string): NamedResource | undefined {
-    const row = statement(this.#db, `SELECT * FROM ${this.#table} WHERE name = ?`).get(name) as Row | undefined
-    return row === undefined ? undefined : toResource(row)
+    return this.#byName.get(name, () => {
+      const row = statement(this.#db, `SELECT * FROM ${this.#table} WHERE name = ?`).get(name) as Row | undefined
+      return row === undefined ? undefined : toResource(row)
+    })
   }
 
   list (): NamedResource[] {
@@ -49,6 +56,7 @@ export class NamedResourceRepository {
 
   /** @returns whether a row was deleted */
   delete (name: string): boolean {
+    this.#byName.clear()
     return statement(this.#db, `DELETE FROM ${this.#table} WHERE name = ?`).run(name).changes > 0
   }
 }

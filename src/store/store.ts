@@ -4,6 +4,7 @@ import { openDatabase, type Db } from './database.js'
 import { JwkRepository } from './jwks.js'
 import { MetaRepository } from './meta.js'
 import { NamedResourceRepository } from './named-resources.js'
+import { DataVersion } from './read-cache.js'
 import { TokenRepository } from './tokens.js'
 
 /** One data directory's database and its repositories. */
@@ -15,14 +16,17 @@ export class Store {
   readonly jwks: JwkRepository
   readonly audit: AuditLog
   readonly meta: MetaRepository
+  /** moves when another connection commits: what the read caches follow */
+  readonly version: DataVersion
   /** the way request-path writes reach the disk: batched, one fsync per batch */
   readonly commits: GroupCommit
 
   constructor (db: Db) {
     this.db = db
-    this.projects = new NamedResourceRepository(db, 'projects', 'project')
-    this.environments = new NamedResourceRepository(db, 'environments', 'environment')
-    this.tokens = new TokenRepository(db)
+    this.version = new DataVersion(db)
+    this.projects = new NamedResourceRepository(db, 'projects', 'project', this.version)
+    this.environments = new NamedResourceRepository(db, 'environments', 'environment', this.version)
+    this.tokens = new TokenRepository(db, this.version)
     this.jwks = new JwkRepository(db)
     this.audit = new AuditLog(db)
     this.meta = new MetaRepository(db)

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { statement, type Db } from './database.js'
 import { NameTakenError, isUniqueViolation } from './errors.js'
+import { ReadCache, type DataVersion } from './read-cache.js'
 
 export interface TokenRecord {
   id: string
@@ -44,15 +45,13 @@ export interface NewToken {
   expiresAt: string | null
 }
 
-const MAX_CACHED_TOKENS = 1024
-
 export class TokenRepository {
   readonly #db: Db
-  readonly #cache = new Map<string, TokenRecord>()
-  #cachedAt = -1
+  readonly #cache: ReadCache<TokenRecord>
 
-  constructor (db: Db) {
+  constructor (db: Db, version: DataVersion) {
     this.#db = db
+    this.#cache = new ReadCache(version)
   }
 
   insert (token: NewToken): TokenRecord {
@@ -68,27 +67,12 @@ export class TokenRepository {
     return record
   }
 
-  /**
-   * Every request looks its token up; tokens change rarely. Found tokens are
-   * kept until this connection writes one or another connection (the CLI
-   * revoking, say) commits anything: PRAGMA data_version moves exactly then,
-   * so a revocation counts from the next request on. Misses are not kept,
-   * so guessing cannot fill the cache.
-   */
+  /** Every request looks its token up: cached (see ReadCache), so a revocation counts from the next request on. */
   findByHash (hash: string): TokenRecord | undefined {
-    const version = statement(this.#db, 'PRAGMA data_version').pluck().get() as number
-    if (version !== this.#cachedAt) {
-      this.#cache.clear()
-      this.#cachedAt = version
-    }
-    const cached = this.#cache.get(hash)
-    if (cached !== undefined) return cached
-    const row = statement(this.#db, 'SELECT * FROM tokens WHERE hash = ?').get(hash) as Row | undefined
-    if (row === undefined) return undefined
-    if (this.#cache.size >= MAX_CACHED_TOKENS) this.#cache.clear()
-    const record = toRecord(row)
-    this.#cache.set(hash, record)
-    return record
+    return this.#cache.get(hash, () => {
+      const row = statement(this.#db, 'SELECT * FROM tokens WHERE hash = ?').get(hash) as Row | undefined
+      return row === undefined ? undefined : toRecord(row)
+    })
   }
 
   list (): TokenRecord[] {

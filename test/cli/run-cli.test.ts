@@ -33,6 +33,21 @@ t.test('a project with keys is not deleted', async t => {
   t.same(await cli(dataDir, 'project', 'delete', 'MyProject'), { code: 1, out: [], err: ['jwkd: project MyProject still has 1 JWK(s); delete them first'] })
 })
 
+t.test('projects made and deleted by the CLI count for a running server from its next request on', async t => {
+  const { app, auth, dataDir } = await buildTestApp(t)
+  const list = async (project: string): Promise<number> => (await app.inject({ method: 'GET', url: `/apiops/projects/${project}/jwks/`, headers: auth })).statusCode
+  t.equal(await list('Gamma'), 404, 'not there yet (a miss is not remembered)')
+  t.same((await cli(dataDir, 'project', 'create', 'Gamma')).out, ['Gamma'])
+  t.equal(await list('Gamma'), 200, 'made by the CLI: found')
+  t.equal(await list('Gamma'), 200, 'and found again (from the cache)')
+  t.same((await cli(dataDir, 'project', 'delete', 'Gamma')).out, ['Gamma'])
+  t.equal(await list('Gamma'), 404, 'deleted by the CLI: gone at once')
+  app.store.projects.create('Delta')
+  t.equal(await list('Delta'), 200)
+  app.store.projects.delete('Delta')
+  t.equal(await list('Delta'), 404, 'this connection\'s own delete counts too')
+})
+
 t.test('environments: created while the server runs, they get every key; deleted, their snapshots go', async t => {
   const { app, auth, dataDir } = await buildTestApp(t)
   t.equal((await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name: 'before', type: 'OCT', oct: { keySize: 128 } } })).statusCode, 200)

@@ -53,3 +53,17 @@ t.test('the log holds no token and no private key material', async t => {
   t.ok(requestLines.length > 10)
   t.ok(requestLines.every(entry => typeof entry.reqId === 'string' && entry.reqId.length === 36), 'every request line carries its request id')
 })
+
+t.test('one line per request at info, written with the answer; the incoming line at debug', async t => {
+  for (const [level, expected] of [['info', ['request completed']], ['debug', ['incoming request', 'request completed']]] as const) {
+    const lines: string[] = []
+    const { app, auth } = await buildTestApp(t, { logger: { level, stream: { write: line => { lines.push(line) } } } })
+    lines.length = 0
+    const response = await app.inject({ method: 'GET', url: jwkUrl('missing'), headers: auth })
+    const entries = lines.map(line => JSON.parse(line)).filter(entry => entry.reqId === response.headers['x-request-id'])
+    t.same(entries.map(entry => entry.msg), expected, level)
+    const done = entries.at(-1)
+    t.match(done, { level: 30, req: { method: 'GET', url: jwkUrl('missing') }, res: { statusCode: 404 }, responseTime: Number }, `${level}: method, URL, status and time on the answer's line`)
+    t.notOk(JSON.stringify(done).includes(auth.authorization.slice(7)), 'no token')
+  }
+})
