@@ -127,14 +127,16 @@ export class JwkService {
   async #commitAndDeploy (project: NamedResource, draft: Draft, kid: KidAssignment, actor: Actor, action: string, slot?: Announcement): Promise<DeployedJwk> {
     const id = randomUUID()
     const { privateMembers, ...fields } = draft
-    const sealedPrivate = privateMembers === undefined ? null : this.#sealer.sealJson(privateMembers, jwkAdditionalData(id))
     let record: JwkRecord
     try {
       record = await this.#commitAudited(actor, action, project, () => this.#store.jwks.insert({
         ...fields,
         id,
         projectId: project.id,
-        sealedPrivate,
+        // Sealed inside the commit's write transaction: a master-key rotation
+        // (another process) cannot commit between this seal and the insert,
+        // which would store a blob under the key it just retired.
+        sealedPrivate: privateMembers === undefined ? null : this.#sealer.sealJson(privateMembers, jwkAdditionalData(id)),
         createdAt: new Date().toISOString()
       }, kid), slot)
     } catch (err) {

@@ -28,17 +28,20 @@ export async function rotateMasterKey (store: Store, config: VaultConfig): Promi
   const next = new Sealer(nextKey)
   writeFileDurably(pendingKeyPath(path), nextKey.toString('base64') + '\n')
 
-  const rows = statement(store.db, 'SELECT id, sealed_private FROM jwks WHERE sealed_private IS NOT NULL').all() as Array<{ id: string, sealed_private: string }>
-  store.db.transaction(() => {
+  // The rows are read under the write lock: a key a running server commits
+  // meanwhile is either re-sealed here or sealed by it under the new key.
+  const resealed = store.db.transaction(() => {
+    const rows = statement(store.db, 'SELECT id, sealed_private FROM jwks WHERE sealed_private IS NOT NULL').all() as Array<{ id: string, sealed_private: string }>
     const update = statement(store.db, 'UPDATE jwks SET sealed_private = ?, revision = revision + 1 WHERE id = ?')
     for (const row of rows) {
       const aad = jwkAdditionalData(row.id)
       update.run(next.seal(current.open(row.sealed_private, aad), aad), row.id)
     }
     store.meta.set(CHECK_KEY, sealCheck(next))
+    return rows.length
   }).immediate()
 
-  adoptPendingKey(path)
+  adoptPendingKey(path, nextKey)
   await reconcileEnvironments(config.dataDir, store)
-  return rows.length
+  return resealed
 }

@@ -23,9 +23,20 @@ export class WrongMasterKeyError extends Error {
 /** Where `jwkd master-key rotate` puts the next key until its rotation has committed. */
 export const pendingKeyPath = (path: string): string => `${path}.new`
 
-/** The pending key becomes the key file, durably: the last step of a rotation, wherever it is finished. */
-export function adoptPendingKey (path: string): void {
-  renameSync(pendingKeyPath(path), path)
+const readKeyFile = (path: string): Buffer => Buffer.from(readFileSync(path, 'utf8').trim(), 'base64')
+
+/**
+ * The pending key becomes the key file, durably: the last step of a
+ * rotation, wherever it is finished. The CLI that committed the rotation and
+ * a running server that noticed it may both get here at once: whoever comes
+ * second finds `.new` gone and the key file already holding `key`.
+ */
+export function adoptPendingKey (path: string, key: Buffer): void {
+  try {
+    renameSync(pendingKeyPath(path), path)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !readKeyFile(path).equals(key)) throw err
+  }
   fsyncPath(dirname(path))
 }
 
@@ -43,7 +54,7 @@ const opensCheck = (sealer: Sealer, check: string): boolean => {
 function readPendingKey (path: string): Buffer | undefined {
   const pending = pendingKeyPath(path)
   if (!existsSync(pending)) return undefined
-  const key = Buffer.from(readFileSync(pending, 'utf8').trim(), 'base64')
+  const key = readKeyFile(pending)
   if (key.length !== 32) throw new ConfigError(`${pending} must hold base64 of exactly 32 bytes`)
   return key
 }
@@ -67,7 +78,7 @@ export function resolveMasterKey (store: Store, config: VaultConfig): { sealer: 
   // that has not committed (or never will): left alone, the next one replaces it.
   if (opensCheck(sealer, check)) return { sealer, masterKey, check }
   if (pending !== undefined && opensCheck(new Sealer(pending), check)) {
-    adoptPendingKey(masterKey.path!)
+    adoptPendingKey(masterKey.path!, pending)
     return { sealer: new Sealer(pending), masterKey: { ...masterKey, key: pending }, check }
   }
   throw new WrongMasterKeyError()

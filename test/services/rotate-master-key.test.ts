@@ -6,7 +6,10 @@ import t from 'tap'
 import { runCli } from '../../src/cli/run-cli.js'
 import { masterKeyPath } from '../../src/crypto/master-key.js'
 import { PROJECT, buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
+import { startServer } from '../helpers/processes.js'
 import { deployedIn } from '../helpers/snapshots.js'
+import { adminTokenPath } from '../../src/services/bootstrap.js'
+import { adoptPendingKey, pendingKeyPath } from '../../src/services/vault.js'
 import { cleanEnv } from '../../bench/lib/processes.js'
 
 /** `jwkd master-key rotate`: every private key re-sealed at once, nothing lost, even when killed half-way. */
@@ -93,4 +96,54 @@ t.test('a start removes the temp files a killed key write left behind', async t 
   const again = await buildTestApp(t, { dataDir })
   t.same(readdirSync(dataDir).filter(file => file.includes('.tmp-')), ['unrelated.tmp-0a1b2c3d4e5f'], 'only the key files\' temps are removed')
   await again.app.close()
+})
+
+t.test('keys generated while rotations commit are all readable afterwards', async t => {
+  const dataDir = t.testdir()
+  t.equal(await runCli(['project', 'create', PROJECT], { JWKD_DATA_DIR: dataDir }, quietIo), 0)
+  const server = await startServer({ JWKD_DATA_DIR: dataDir })
+  t.teardown(() => server.stop())
+  const headers = { authorization: `Bearer ${readFileSync(adminTokenPath(dataDir), 'utf8').trim()}`, 'content-type': 'application/json' }
+  const made: string[] = []
+  const refused: number[] = []
+  const stop = new AbortController()
+  // A stream of generates from 20 clients: some of them are between their seal and their commit whenever a rotation commits.
+  const client = async (id: number): Promise<void> => {
+    for (let count = 0; !stop.signal.aborted; count++) {
+      const name = `c${id}-${count}`
+      const response = await fetch(server.url + generateUrl(), { method: 'POST', headers, body: JSON.stringify({ name, type: 'EC', ec: { curveType: 'P256' } }) })
+      await response.arrayBuffer()
+      if (response.status === 200) made.push(name)
+      else refused.push(response.status)
+    }
+  }
+  const load = Promise.all(Array.from({ length: 20 }, (_, id) => client(id)))
+  for (let rotation = 0; rotation < 3; rotation++) {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'master-key', 'rotate'], { env: cleanEnv({ JWKD_DATA_DIR: dataDir }), stdio: 'ignore' })
+    const [code] = await once(child, 'exit')
+    t.equal(code, 0, `rotation ${rotation + 1} done while keys were being made`)
+  }
+  stop.abort()
+  await load
+  t.same(refused, [], 'every generate answered 200')
+  t.ok(made.length > 100, `${made.length} keys made across the rotations`)
+  const unreadable: string[] = []
+  for (const name of made) {
+    const response = await fetch(server.url + jwkUrl(name), { headers })
+    const body = await response.json() as { resultList?: Array<{ ec: { d?: unknown } }> }
+    if (response.status !== 200 || typeof body.resultList?.[0]?.ec.d !== 'string') unreadable.push(name)
+  }
+  t.same(unreadable, [], 'every key\'s private part opens under the master key in force')
+})
+
+t.test('the CLI and a running server may both finish one rotation: the second finds the work done', async t => {
+  const dir = t.testdir()
+  const path = join(dir, 'master.key')
+  const [oldKey, newKey] = [Buffer.alloc(32, 1), Buffer.alloc(32, 2)]
+  writeFileSync(path, oldKey.toString('base64') + '\n')
+  writeFileSync(pendingKeyPath(path), newKey.toString('base64') + '\n')
+  adoptPendingKey(path, newKey)
+  t.doesNotThrow(() => adoptPendingKey(path, newKey), 'the second to adopt the same key finds it in place')
+  t.equal(readFileSync(path, 'utf8').trim(), newKey.toString('base64'))
+  t.throws(() => adoptPendingKey(path, oldKey), { code: 'ENOENT' }, 'a key file holding another key is not taken for done')
 })
