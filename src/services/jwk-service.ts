@@ -5,13 +5,13 @@ import { orderJwk, splitJwk } from '../crypto/jwk.js'
 import { timeKid } from '../crypto/kid.js'
 import { jwkAdditionalData, type Sealer } from '../crypto/sealer.js'
 import type { Deployer } from '../deploy/deployer.js'
-import { BadRequestError, NotFoundError, jwkNotFound } from '../errors.js'
+import { BadRequestError, NotFoundError, jwkNotFound, projectNotFound } from '../errors.js'
 import { laneOfTask, type KeygenPool } from '../pool/keygen-pool.js'
 import type { DeploymentResult } from '../schemas/common.js'
 import type { GenerateJwkBody } from '../schemas/generate.js'
 import { isPrintableText } from '../schemas/common.js'
 import type { CreateJwkBody, UpdateJwkBody } from '../schemas/manage.js'
-import { KidTakenError, NameTakenError } from '../store/errors.js'
+import { KidTakenError, NameTakenError, ProjectGoneError } from '../store/errors.js'
 import type { AuditEntry } from '../store/audit.js'
 import type { Announcement } from '../store/group-commit.js'
 import type { JwkRecord, KidAssignment, ListPage, NewJwk } from '../store/jwks.js'
@@ -142,6 +142,7 @@ export class JwkService {
     } catch (err) {
       if (err instanceof NameTakenError) throw nameTaken(draft.name)
       if (err instanceof KidTakenError) throw kidTaken(err.kid, err.holder)
+      if (err instanceof ProjectGoneError) throw projectNotFound(project.name)
       throw err
     }
     return { record, deploymentResult: await this.#deployAudited(actor, action, project, record) }

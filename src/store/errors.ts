@@ -13,5 +13,16 @@ export class KidTakenError extends Error {
   }
 }
 
+/** The key's project was deleted (by the CLI, from another process) while the key was being made. */
+export class ProjectGoneError extends Error {
+  constructor () {
+    super('the project was deleted while the key was being made')
+    this.name = 'ProjectGoneError'
+  }
+}
+
+export const isForeignKeyViolation = (err: unknown): boolean =>
+  (err as { code?: string } | null)?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
+
 export const isUniqueViolation = (err: unknown): boolean =>
   (err as { code?: string } | null)?.code === 'SQLITE_CONSTRAINT_UNIQUE'

@@ -2,7 +2,7 @@ import type { Jwk, KeyType, KeyUse } from '../crypto/jwk.js'
 import type Database from 'better-sqlite3'
 import { orderJwk } from '../crypto/jwk.js'
 import { statement, type Db } from './database.js'
-import { KidTakenError, NameTakenError, isUniqueViolation } from './errors.js'
+import { KidTakenError, NameTakenError, ProjectGoneError, isForeignKeyViolation, isUniqueViolation } from './errors.js'
 
 export type SourceType = 'GENERATE' | 'COPY_PASTE' | 'URL'
 
@@ -159,6 +159,7 @@ export class JwkRepository {
     try {
       return this.#db.inTransaction ? this.#insertRow(jwk, kidAssignment) : this.#insertAlone.immediate(jwk, kidAssignment)
     } catch (err) {
+      if (isForeignKeyViolation(err)) throw new ProjectGoneError()
       if (!isUniqueViolation(err)) throw err
       // A kid settled above is free under this lock, so only a name can clash
       // here, unless another process wrote between the check and the insert.

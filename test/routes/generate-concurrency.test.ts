@@ -35,3 +35,16 @@ t.test('30 concurrent TIMESTAMP kids in one second get distinct suffixes', async
   const base = `sig-${Date.parse('2026-01-01T00:00:00Z') / 1000}`
   t.same(kids, [base, ...Array.from({ length: 29 }, (_, index) => `${base}-${index + 2}`)].sort())
 })
+
+t.test('a project deleted while its key is being generated: 404, nothing stored', async t => {
+  const { app, auth } = await buildTestApp(t)
+  app.store.projects.create('Fleeting')
+  const answer = app.inject({ method: 'POST', url: generateUrl('Fleeting'), headers: auth, payload: { name: 'k', type: 'RSA', rsa: { keySize: 2048 } } })
+  // The heavy lane starts a thread for the RSA task once the request is past auth and validation.
+  while (app.keygen.size('heavy') === 0) await new Promise(resolve => setTimeout(resolve, 1))
+  t.ok(app.store.projects.delete('Fleeting'), 'deleted (as `jwkd project delete` would) while the key is made')
+  const response = await answer
+  t.equal(response.statusCode, 404)
+  t.same(response.json(), { error: 'not_found', error_description: 'Project (Fleeting) is not found or user does not have privilege to access it!' })
+  t.equal(app.store.db.prepare("SELECT count(*) FROM jwks WHERE name = 'k'").pluck().get(), 0, 'no key row')
+})
