@@ -232,10 +232,13 @@ export class JwkService {
 
   /** Rename and/or redescribe; the key material and kid stay; redeploys. */
   async update (project: NamedResource, name: string, body: UpdateJwkBody, actor: Actor): Promise<DeployedJwk> {
-    const current = this.#find(project, name, missing => new NotFoundError(`JWK (name: ${missing}) is not found! Try create operation.`))
+    const notFound = (missing: string): Error => new NotFoundError(`JWK (name: ${missing}) is not found! Try create operation.`)
+    this.#find(project, name, notFound)
     let record: JwkRecord
     try {
-      record = await this.#commitAudited(actor, 'jwk.update', project, () => this.#store.jwks.update(current, body))
+      // Read again under the write lock: a delete, rename or master-key
+      // rotation committed since the check above must not be written over.
+      record = await this.#commitAudited(actor, 'jwk.update', project, () => this.#store.jwks.update(this.#find(project, name, notFound), body))
     } catch (err) {
       if (err instanceof NameTakenError) throw new BadRequestError(`JWK (name: ${body.name}) is already exist!`)
       throw err
@@ -245,10 +248,12 @@ export class JwkService {
 
   /** Remove, then undeploy; a snapshot left by a failing environment is removed by the next reconcile. */
   async delete (project: NamedResource, name: string, actor: Actor): Promise<DeployedJwk> {
-    const record = this.#find(project, name)
-    await this.#commitAudited(actor, 'jwk.delete', project, () => {
-      this.#store.jwks.delete(record.id)
-      return record
+    this.#find(project, name)
+    // Found again under the write lock: of two racing deletes, the second is a 404.
+    const record = await this.#commitAudited(actor, 'jwk.delete', project, () => {
+      const current = this.#find(project, name)
+      this.#store.jwks.delete(current.id)
+      return current
     })
     return { record, deploymentResult: await this.#deployAudited(actor, 'jwk.delete', project, record, true) }
   }

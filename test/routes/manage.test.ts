@@ -116,3 +116,38 @@ t.test('update and delete need the deploy role', async t => {
   t.equal((await app.inject({ method: 'DELETE', url: jwkUrl('other'), headers })).statusCode, 403)
   t.equal((await app.inject({ method: 'GET', url: jwkUrl('other') + 'export-file', headers })).statusCode, 200)
 })
+
+t.test('racing changes to one key: each is checked again under the write lock', async t => {
+  const storedIds = (): Set<string> => new Set(app.store.jwks.listByProject(projectId).map(record => record.id))
+  const noZombies = (what: string): void => {
+    const ids = storedIds()
+    for (const environment of ['production', 'staging']) {
+      t.same([...deployedIn(dataDir, environment).keys()].filter(id => !ids.has(id)), [], `${what}: ${environment} holds no key the database lacks`)
+    }
+  }
+  await generate('raced')
+  const [deleted, renamed] = await Promise.all([
+    app.inject({ method: 'DELETE', url: jwkUrl('raced'), headers: auth }),
+    app.inject({ method: 'PUT', url: jwkUrl('raced'), headers: auth, payload: { name: 'raced-renamed' } })
+  ])
+  t.same([deleted.statusCode, renamed.statusCode].sort(), [200, 404], 'delete and rename of one key: one of them finds it')
+  t.equal(app.store.jwks.findByName(projectId, 'raced-renamed'), undefined, 'a deleted key is not renamed back into existence')
+  noZombies('delete and rename')
+
+  await generate('twice')
+  const both = await Promise.all([1, 2].map(() => app.inject({ method: 'DELETE', url: jwkUrl('twice'), headers: auth })))
+  t.same(both.map(response => response.statusCode).sort(), [200, 404], 'two deletes of one key: the second is a 404')
+  noZombies('two deletes')
+
+  await generate('edited')
+  const edits = await Promise.all([
+    app.inject({ method: 'PUT', url: jwkUrl('edited'), headers: auth, payload: { name: 'edited-new' } }),
+    app.inject({ method: 'PUT', url: jwkUrl('edited'), headers: auth, payload: { description: 'stale' } })
+  ])
+  const final = app.store.jwks.findByName(projectId, 'edited-new')
+  t.ok(final, 'the rename is not undone by an edit made from a stale read')
+  // Either the edit came first and both stand, or the rename did and the edit no longer finds the old name.
+  if (edits[1]!.statusCode === 200) t.equal(final?.description, 'stale', 'both applied, in turn')
+  else t.equal(edits[1]!.statusCode, 404, 'the edit came second: the old name is gone')
+  t.equal(edits[0]!.statusCode, 200)
+})
