@@ -3,6 +3,7 @@ import type { InspectResult } from '../crypto/inspect-jwk.js'
 import type { KeygenResult, KeygenTask } from '../crypto/keygen-task.js'
 import { ClientGoneError, ServiceUnavailableError } from '../errors.js'
 import { workerFile } from '../worker-files.js'
+import { TaskBatcher, type BatchOutcome } from './task-batcher.js'
 
 /**
  * RSA work (seconds per key) and everything else (well under a millisecond)
@@ -44,10 +45,22 @@ const WORKER_YOUNG_GENERATION_MB = 4
  */
 export const LIGHT_STALL_MS = 30_000
 
+/**
+ * Light keys handed in during one turn go to a worker together, up to this
+ * many per message: a burst of fifty at c = 50 is two messages, not fifty,
+ * and with two light threads both get some.
+ */
+const LIGHT_BATCH_MAX = 32
+
 /** Whether a lane is getting anywhere: when it last finished a task, or took work while idle. */
 export class LaneProgress {
   #pending = 0
   #since = 0
+
+  /** tasks handed in and not finished */
+  get pending (): number {
+    return this.#pending
+  }
 
   start (now: number): void {
     if (this.#pending++ === 0) this.#since = now
@@ -77,7 +90,7 @@ export interface KeygenPoolOptions {
   }
 }
 
-type Pool = Piscina<unknown, KeygenResult | InspectResult | number>
+type Pool = Piscina<unknown, Array<BatchOutcome<KeygenResult>> | KeygenResult | InspectResult | number>
 
 export const laneOfTask = (task: KeygenTask): Lane => task.material.kty === 'RSA' ? 'heavy' : 'light'
 const laneOfJwk = (jwk: unknown): Lane => (jwk as { kty?: unknown } | null)?.kty === 'RSA' ? 'heavy' : 'light'
@@ -92,6 +105,7 @@ export class KeygenPool {
   readonly #maxQueue: number
   readonly #observer: KeygenPoolOptions['observer']
   readonly #lightProgress = new LaneProgress()
+  readonly #lightBatches: TaskBatcher<KeygenTask, KeygenResult>
   readonly #stallMs: number
   #closed = false
 
@@ -121,6 +135,8 @@ export class KeygenPool {
       heavy: pool({ threads: options.size, alwaysOn: 0, niceIncrement: HEAVY_NICE }),
       light: pool({ threads: lightThreads, alwaysOn: lightThreads, niceIncrement: 0 })
     }
+    this.#lightBatches = new TaskBatcher(async tasks =>
+      await this.#pools.light.run(tasks, { name: 'generateMany' }) as Array<BatchOutcome<KeygenResult>>, LIGHT_BATCH_MAX)
   }
 
   /** Threads running now (the heavy lane's come and go with RSA work). */
@@ -141,8 +157,9 @@ export class KeygenPool {
     return this.#pools.light.threads.length > 0 && !this.#closed && !this.#lightProgress.stalled(Date.now(), this.#stallMs)
   }
 
+  /** Heavy lane: tasks waiting for a thread. Light lane: keys handed in and not yet back (they travel in batches). */
   queueSize (lane: Lane): number {
-    return this.#pools[lane].queueSize
+    return lane === 'light' ? this.#lightProgress.pending : this.#pools.heavy.queueSize
   }
 
   utilization (lane: Lane): number {
@@ -150,38 +167,42 @@ export class KeygenPool {
   }
 
   async generate (task: KeygenTask, signal?: AbortSignal): Promise<KeygenResult> {
-    const result = await this.#run(laneOfTask(task), task, 'default', signal) as KeygenResult
+    const lane = laneOfTask(task)
+    const result = await this.#run(lane, signal, () => lane === 'light'
+      ? this.#lightBatches.run(task)
+      : this.#pools.heavy.run(task, { signal: signal ?? null })) as KeygenResult
     this.#observer?.generated(task, result.durationMs / 1000)
     return result
   }
 
   /** Imports and cross-checks a JWK someone brought (see inspectJwk). */
   async inspect (jwk: unknown, signal?: AbortSignal): Promise<InspectResult> {
-    return await this.#run(laneOfJwk(jwk), jwk, 'inspect', signal) as InspectResult
+    const lane = laneOfJwk(jwk)
+    return await this.#run(lane, signal, () => this.#pools[lane].run(jwk, { name: 'inspect', signal: lane === 'light' ? null : signal ?? null })) as InspectResult
   }
 
   /** The nice value a lane's worker runs at: proof the priority took effect. */
   async niceness (lane: Lane): Promise<number> {
-    return await this.#run(lane, null, 'niceness', undefined) as number
+    return await this.#run(lane, undefined, () => this.#pools[lane].run(null, { name: 'niceness' })) as number
   }
 
-  async #run (lane: Lane, task: unknown, name: string, signal: AbortSignal | undefined): Promise<KeygenResult | InspectResult | number> {
-    const pool = this.#pools[lane]
+  /**
+   * Runs `submit` within the lane's bound. piscina cancels a running task by
+   * terminating its thread: worth it for an RSA key (seconds of work), so the
+   * heavy lane gets the client's signal. A light task is done in well under a
+   * millisecond, and a thread torn down and restarted under a burst of them
+   * cost far more — so light tasks always finish, and a client that left
+   * meanwhile gets nothing stored.
+   */
+  async #run (lane: Lane, signal: AbortSignal | undefined, submit: () => Promise<unknown>): Promise<unknown> {
     // piscina's own maxQueue does not count tasks that carry an AbortSignal
     // (they wait in a separate, unbounded queue), so the bound is kept here.
-    if (pool.queueSize >= this.#maxQueue) throw this.#busy()
+    if (this.queueSize(lane) >= this.#maxQueue) throw this.#busy()
     // A function, not a value: the signal changes while we wait.
     const clientGone = (): boolean => signal?.aborted === true
     if (clientGone()) throw new ClientGoneError()
     try {
-      // piscina cancels a running task by terminating its thread. Worth it
-      // for an RSA key (seconds of work); a light task is done in well under
-      // a millisecond, and a thread torn down and restarted under a burst of
-      // them cost far more — so light tasks always finish, and a client that
-      // left meanwhile gets nothing stored.
-      const result = await (lane === 'light'
-        ? this.#trackLight(pool.run(task, { name, signal: null }))
-        : pool.run(task, { name, signal: signal ?? null }))
+      const result = await (lane === 'light' ? this.#trackLight(submit()) : submit())
       if (clientGone()) throw new ClientGoneError()
       return result
     } catch (err) {

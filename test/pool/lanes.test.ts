@@ -74,3 +74,15 @@ t.test('/ready\'s pool check fails while the light lane is past its stall limit'
   t.equal((await pending).jwk.crv, 'Ed448')
   t.ok(pool.ready(), 'finished: ready again')
 })
+
+t.test('a burst of light keys on real threads: forty distinct keys, and a bad task fails alone', async t => {
+  const pool = new KeygenPool({ size: 2, maxQueue: 128 })
+  t.teardown(() => pool.close())
+  const now = Math.floor(Date.now() / 1000)
+  const task = (crv: string): any => ({ material: { kty: 'OKP', crv }, use: 'sig', iat: now, nbf: now, exp: now + 60 })
+  const outcomes = await Promise.allSettled([...Array.from({ length: 40 }, () => pool.generate(task('Ed25519'))), pool.generate(task('Ed999'))])
+  const keys = outcomes.slice(0, 40).map(outcome => outcome.status === 'fulfilled' ? outcome.value.jwk.x : undefined)
+  t.equal(new Set(keys).size, 40, 'forty distinct keys')
+  t.equal(outcomes[40]!.status, 'rejected', 'the impossible curve is refused')
+  t.equal(pool.queueSize('light'), 0, 'nothing left waiting')
+})
