@@ -115,8 +115,8 @@ export class KeygenPool {
     this.#stallMs = options.stallMs ?? LIGHT_STALL_MS
     const filename = workerFile('keygen').href
     // One light thread per two heavy ones. A second light thread on two cores
-    // made durable EC/Ed25519 generates 12–20 % faster and cost 25–35 MB of
-    // RSS (bench P3 and P5, third session): JWKD_POOL_SIZE=4 buys it.
+    // made durable EC generates 11–13 % faster (batched keys, fourth session)
+    // and cost 18–32 MB of RSS: JWKD_POOL_SIZE=4 buys it.
     const lightThreads = Math.max(1, Math.floor(options.size / 2))
     const pool = ({ threads, alwaysOn, niceIncrement }: { threads: number, alwaysOn: number, niceIncrement: number }): Pool => new Piscina({
       filename,
