@@ -32,7 +32,6 @@ export class NamedResourceRepository {
 
   create (name: string, description = ''): NamedResource {
     const resource = { id: randomUUID(), name, description, createdAt: new Date().toISOString() }
-    this.#byName.clear()
     try {
       statement(this.#db, `INSERT INTO ${this.#table} (id, name, description, created_at) VALUES (?, ?, ?, ?)`)
         .run(resource.id, name, description, resource.createdAt)

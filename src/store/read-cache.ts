@@ -26,10 +26,11 @@ export class DataVersion {
 
 /**
  * Rows every request looks up and that rarely change (tokens, projects),
- * kept until another connection commits anything or this one writes them
- * (the repository clears the cache then: data_version does not move for a
- * connection's own writes). Misses are not kept, so guessing names or
- * tokens cannot fill it; past `limit` entries it starts over.
+ * kept until another connection commits anything or this one changes or
+ * removes one (the repository clears the cache then: data_version does not
+ * move for a connection's own writes). Misses are not kept — so guessing
+ * names or tokens cannot fill it, and a row this connection adds needs no
+ * clearing —; past `limit` entries it starts over.
  */
 export class ReadCache<V> {
   readonly #version: DataVersion

@@ -55,7 +55,6 @@ export class TokenRepository {
   }
 
   insert (token: NewToken): TokenRecord {
-    this.#cache.clear()
     const record: TokenRecord = { id: randomUUID(), ...token, createdAt: new Date().toISOString(), revokedAt: null }
     try {
       statement(this.#db, 'INSERT INTO tokens (id, name, hash, roles, projects, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
