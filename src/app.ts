@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { randomUUID } from 'node:crypto'
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { Config } from './config.js'
 import { BadRequestError, JwkdError } from './errors.js'
 import auditFailures from './plugins/audit-failures.js'
@@ -28,11 +28,25 @@ import { VERSION } from './version.js'
 
 export const BODY_LIMIT = 64 * 1024
 
+/**
+ * A JWK name is at most 255 UTF-16 units; percent-encoded in a path, a unit
+ * takes up to nine characters (three UTF-8 bytes). The router refuses longer
+ * parameters, which would leave a key that generate accepted unreachable.
+ */
+export const MAX_PARAM_LENGTH = 255 * 9
+
+/** A whole request, headers and body, must arrive within this: a trickled body cannot hold a socket for long. */
+export const REQUEST_TIMEOUT_MS = 30_000
+/** An idle connection (no byte either way) is closed after this. */
+export const CONNECTION_TIMEOUT_MS = 60_000
+
 export interface BuildOptions {
   /** false silences the log; a stream receives it (with the same level and redaction) */
   logger?: false | { stream: { write: (line: string) => void }, level?: string }
   /** the service's notion of now (tests pin it) */
   clock?: () => Date
+  /** overrides REQUEST_TIMEOUT_MS and how often Node checks it (tests shorten both) */
+  requestTimeout?: { ms: number, checkEveryMs: number }
 }
 
 /** Headers and bodies that could carry secrets never reach a log line. */
@@ -48,12 +62,15 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
       ? false
       : { level: options.logger?.level ?? config.logLevel, redact: REDACTED_PATHS, ...(options.logger === undefined ? {} : { stream: options.logger.stream }) },
     bodyLimit: BODY_LIMIT,
+    requestTimeout: options.requestTimeout?.ms ?? REQUEST_TIMEOUT_MS,
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    ...(options.requestTimeout === undefined ? {} : { http: { connectionsCheckingInterval: options.requestTimeout.checkEveryMs } }),
     return503OnClosing: false,
     genReqId: () => randomUUID(),
     // src/plugins/request-log.ts writes one line per request instead.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     clientErrorHandler,
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: MAX_PARAM_LENGTH },
     // Errors raised before routing (a malformed URL, say) bypass the error handler.
     frameworkErrors: (error, _request, reply) => {
       const mapped = error instanceof JwkdError ? error : new BadRequestError(`Malformed request: ${error.message}`)
@@ -80,7 +97,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(metricsPlugin)
   await app.register(keygenPlugin, { size: config.poolSize, maxQueue: config.poolMaxQueue })
   await app.register(deployerPlugin, { dataDir: config.dataDir })
-  await app.register(servicesPlugin, { clock: options.clock })
+  await app.register(servicesPlugin, { config, clock: options.clock })
 
   await app.register(healthRoutes)
   await app.register(publicJwksRoutes)

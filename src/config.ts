@@ -14,6 +14,8 @@ export interface Config {
   logLevel: string
   /** requests per minute per token; 0 = off */
   rateLimit: number
+  /** URL imports may reach loopback, private and link-local addresses */
+  importAllowPrivate: boolean
 }
 
 /** The variables SPEC §1 defines, with their meaning, for `--help` texts. */
@@ -26,7 +28,8 @@ export const CONFIG_VARIABLES: ReadonlyArray<readonly [string, string, string]> 
   ['JWKD_POOL_SIZE', 'available CPUs', 'keygen worker threads'],
   ['JWKD_POOL_MAX_QUEUE', '64 per worker', 'queued generations before 503'],
   ['JWKD_LOG_LEVEL', 'info', 'pino log level'],
-  ['JWKD_RATE_LIMIT', '0 (off)', 'requests per minute per token on /apiops; beyond it, 429 with Retry-After']
+  ['JWKD_RATE_LIMIT', '0 (off)', 'requests per minute per token on /apiops; beyond it, 429 with Retry-After'],
+  ['JWKD_IMPORT_ALLOW_PRIVATE', 'false', 'true lets URL imports reach loopback, private and link-local addresses']
 ]
 
 export class ConfigError extends Error {
@@ -47,21 +50,36 @@ function integer (env: Env, name: string, fallback: number, min: number, max: nu
   return value
 }
 
+function boolean (env: Env, name: string): boolean {
+  const raw = env[name]
+  if (raw === undefined || raw === '' || raw === 'false') return false
+  if (raw === 'true') return true
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`)
+}
+
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 
+/**
+ * The configuration from the environment. JWKD_MASTER_KEY is taken out of
+ * `env` as it is read, so nothing started later (a worker thread, a child,
+ * a crash dump of the environment) inherits the key.
+ */
 export function loadConfig (env: Env = process.env): Config {
   const poolSize = integer(env, 'JWKD_POOL_SIZE', availableParallelism(), 1, 256)
   const logLevel = env.JWKD_LOG_LEVEL || 'info'
   if (!LOG_LEVELS.has(logLevel)) throw new ConfigError(`JWKD_LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}`)
+  const masterKey = env.JWKD_MASTER_KEY || undefined
+  delete env.JWKD_MASTER_KEY
   return {
     host: env.JWKD_HOST || '127.0.0.1',
     port: integer(env, 'JWKD_PORT', 8080, 0, 65535),
     dataDir: resolve(env.JWKD_DATA_DIR || './data'),
-    masterKey: env.JWKD_MASTER_KEY || undefined,
+    masterKey,
     masterKeyFile: env.JWKD_MASTER_KEY_FILE ? resolve(env.JWKD_MASTER_KEY_FILE) : undefined,
     poolSize,
     poolMaxQueue: integer(env, 'JWKD_POOL_MAX_QUEUE', poolSize * 64, 1, 1_000_000),
     logLevel,
-    rateLimit: integer(env, 'JWKD_RATE_LIMIT', 0, 0, 1_000_000)
+    rateLimit: integer(env, 'JWKD_RATE_LIMIT', 0, 0, 1_000_000),
+    importAllowPrivate: boolean(env, 'JWKD_IMPORT_ALLOW_PRIVATE')
   }
 }

@@ -7,13 +7,16 @@ export class JwkdError extends Error {
   readonly statusCode: number
   readonly error: string
   readonly headers: Readonly<Record<string, string>>
+  /** what the log gets and the client does not */
+  readonly detail: string | undefined
 
-  constructor (statusCode: number, error: string, description: string, headers: Record<string, string> = {}) {
+  constructor (statusCode: number, error: string, description: string, headers: Record<string, string> = {}, detail?: string) {
     super(description)
     this.name = new.target.name
     this.statusCode = statusCode
     this.error = error
     this.headers = headers
+    this.detail = detail
   }
 
   toBody (): { error: string, error_description: string } {
@@ -22,21 +25,33 @@ export class JwkdError extends Error {
 }
 
 export class BadRequestError extends JwkdError {
-  constructor (description: string) {
-    super(400, 'bad_request', description)
+  constructor (description: string, detail?: string) {
+    super(400, 'bad_request', description, {}, detail)
+  }
+}
+
+/**
+ * A URL import that failed, however it failed (refused address, no answer,
+ * not JSON, no such kid, not a usable key): one answer, so an import can be
+ * no probe of what listens where or what it serves. The cause is logged.
+ */
+export class FetchFailedError extends BadRequestError {
+  constructor (origin: string, detail: string) {
+    super(`The key could not be fetched from ${origin}`, detail)
   }
 }
 
 export class UnauthorizedError extends JwkdError {
   constructor () {
     // One answer for every kind of bad token: never tell which check failed.
-    super(401, 'unauthorized_client', 'Invalid token', { 'www-authenticate': 'Bearer' })
+    // Closed after the answer: a caller without a valid token gets no more of the socket (a trickled body, say).
+    super(401, 'unauthorized_client', 'Invalid token', { 'www-authenticate': 'Bearer', connection: 'close' })
   }
 }
 
 export class ForbiddenError extends JwkdError {
   constructor () {
-    super(403, 'forbidden', 'You do not have permission to perform this action')
+    super(403, 'forbidden', 'You do not have permission to perform this action', { connection: 'close' })
   }
 }
 

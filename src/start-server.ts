@@ -3,6 +3,8 @@ import { ConfigError, loadConfig } from './config.js'
 
 /** Start-up: configuration, the app, the port, and a clean stop on SIGINT/SIGTERM. */
 export async function startServer (env: Record<string, string | undefined> = process.env): Promise<void> {
+  // Every file the server creates in the data directory is the owner's alone.
+  process.umask(0o077)
   const config = loadConfig(env)
   const app = await buildApp(config)
   let closing = false

@@ -4,6 +4,7 @@ import { Store } from '../store/store.js'
 import { auditCommand } from './audit.js'
 import { masterKeyCommand } from './master-key.js'
 import { CliError, usageError, type CliIo } from './io.js'
+import { jwkCommand } from './jwks.js'
 import { envCommand, projectCommand } from './resources.js'
 import { tokenCommand } from './tokens.js'
 
@@ -12,6 +13,9 @@ export const HELP = `jwkd — self-hosted JSON Web Key service (admin CLI)
 Usage:
   jwkd project create NAME [--description TEXT]      jwkd project list | delete NAME
   jwkd env create NAME [--description TEXT]          jwkd env list | delete NAME
+  jwkd jwk list PROJECT                               jwkd jwk delete PROJECT NAME
+          delete undeploys it from every environment; a name that is not well-formed
+          Unicode is listed, and taken, as a JSON string literal
   jwkd token create --name NAME --roles R1,R2 [--projects P1,P2|*] [--expires-in 90d]
           prints the new token alone on stdout (it is shown once, stored only as a hash)
   jwkd token list | revoke NAME
@@ -58,12 +62,15 @@ export async function runCli (argv: string[], env: Record<string, string | undef
 
   let store: Store | undefined
   try {
+    // Every file a command creates in the data directory is the owner's alone.
+    process.umask(0o077)
     const config = loadConfig(env)
     store = Store.open(config.dataDir)
     const ctx = { store, io, positionals, dataDir: config.dataDir, description: parsed.values.description }
     switch (group) {
       case 'project': await projectCommand(action, ctx); break
       case 'env': await envCommand(action, ctx); break
+      case 'jwk': await jwkCommand(action, ctx); break
       case 'token': await tokenCommand(action, { store, io, positionals, options: parsed.values }); break
       case 'audit': await auditCommand({ store, io, options: parsed.values }); break
       case 'master-key': await masterKeyCommand(action, { store, io, config }); break

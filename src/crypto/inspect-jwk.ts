@@ -1,6 +1,9 @@
 import { createPrivateKey, createPublicKey, type JsonWebKeyInput, type KeyObject } from 'node:crypto'
+import { isCanonicalBase64url } from './base64url.js'
+import { ecPrivateProblem, okpPublicProblem } from './curve-soundness.js'
 import type { Jwk, KeyMaterialSpec, KeyType } from './jwk.js'
 import { orderJwk } from './jwk.js'
+import { rsaPrivateProblem, rsaPublicProblem } from './rsa-soundness.js'
 import { jwkThumbprint } from './thumbprint.js'
 
 /** A key someone brought, proven importable and self-consistent. */
@@ -31,15 +34,17 @@ const REQUIRED_PUBLIC: Record<string, readonly string[]> = { RSA: ['n', 'e'], EC
 
 class Rejected extends Error {}
 
-const base64url = /^[A-Za-z0-9_-]+$/
+const reject = (problem: string | undefined): void => {
+  if (problem !== undefined) throw new Rejected(problem)
+}
 
 function pickMembers (input: Record<string, unknown>, kty: string): Jwk {
   const members: Jwk = { kty }
   for (const member of MATERIAL_MEMBERS[kty] ?? []) {
     const value = input[member]
     if (value === undefined) continue
-    if (typeof value !== 'string' || (member !== 'crv' && !base64url.test(value))) {
-      throw new Rejected(`member "${member}" must be a base64url string`)
+    if (typeof value !== 'string' || (member !== 'crv' && (value === '' || !isCanonicalBase64url(value)))) {
+      throw new Rejected(`member "${member}" must be a base64url string (canonical, unpadded)`)
     }
     members[member] = value
   }
@@ -59,7 +64,7 @@ function importKey (members: Jwk, hasPrivate: boolean): KeyObject {
   }
 }
 
-/** The public members a private key really has must be the ones the JWK claims. */
+/** The public members a private key really has must be the ones the JWK claims (for OKP, Node derives them from `d`). */
 function assertConsistent (key: KeyObject, members: Jwk): void {
   const derived = createPublicKey(key).export({ format: 'jwk' }) as Record<string, string>
   for (const member of ['n', 'e', 'x', 'y']) {
@@ -74,8 +79,15 @@ function inspectAsymmetric (members: Jwk, kty: 'RSA' | 'EC' | 'OKP'): InspectedK
     throw new Rejected(`curve ${JSON.stringify(String(members.crv).slice(0, 32))} is not supported for ${kty}; supported: ${(CURVES[kty] as readonly string[]).join(', ')}`)
   }
   const hasPrivate = members.d !== undefined
+  // Before the import: a huge modulus costs the import itself dearly.
+  const text = members as unknown as Record<string, string>
+  if (kty === 'RSA') reject(rsaPublicProblem({ n: text.n!, e: text.e! }))
   const key = importKey(members, hasPrivate)
   if (hasPrivate) assertConsistent(key, members)
+  // Node takes RSA and EC public members as given, and imports small-order OKP points: each proven here.
+  if (kty === 'RSA' && hasPrivate) reject(rsaPrivateProblem(text))
+  if (kty === 'EC' && hasPrivate) reject(ecPrivateProblem({ crv: text.crv!, x: text.x!, y: text.y!, d: text.d! }))
+  if (kty === 'OKP' && !hasPrivate) reject(okpPublicProblem(text.crv!, text.x!))
   let material: KeyMaterialSpec
   if (kty === 'RSA') {
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0

@@ -87,6 +87,11 @@ export class Deployer {
     return this.#open.get(environment).list(project)
   }
 
+  /** Moves with every change to what the environment holds: what caches of `deployed` follow. */
+  deployedVersion (environment: NamedResource): string {
+    return this.#open.get(environment).version
+  }
+
   async #enqueue (change: SnapshotChange, verb: Verb): Promise<DeploymentResult> {
     return await new Promise((resolve, reject) => {
       this.#batch.push({ change, verb, resolve, reject })

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
-import { closeSync, existsSync, openSync, statSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { nativeBindingOption, statement } from '../store/database.js'
+import { configureDatabase, createOwnerOnly, nativeBindingOption, purgeWal, statement } from '../store/database.js'
 import { fsyncPath, makeDirectoryDurably } from '../store/durable-fs.js'
 import { environmentDatabasePath, type Snapshot } from './snapshot.js'
 
@@ -47,14 +47,11 @@ export class EnvironmentSnapshots {
     const path = this.#path = environmentDatabasePath(dataDir, environment)
     makeDirectoryDurably(dirname(path))
     const created = !existsSync(path)
-    // Created owner-only before SQLite opens it: its WAL and shared-memory files copy this mode.
-    if (created) closeSync(openSync(path, 'a', 0o600))
+    createOwnerOnly(path)
     this.#identity = identity(path)
     this.#db = new Database(path, nativeBindingOption())
     try {
-      this.#db.pragma('journal_mode = WAL')
-      this.#db.pragma('synchronous = FULL')
-      this.#db.pragma('busy_timeout = 5000')
+      configureDatabase(this.#db)
       this.#db.exec(SCHEMA)
       if (created) fsyncPath(dirname(path))
     } catch (err) {
@@ -84,7 +81,12 @@ export class EnvironmentSnapshots {
     return this.#db.pragma('user_version', { simple: true }) === 1
   }
 
-  /** All changes in one transaction: durable together, or not at all. `complete`: they make it hold every key. */
+  /**
+   * All changes in one transaction: durable together, or not at all.
+   * `complete`: they make it hold every key. A batch that removes snapshots,
+   * or reconciles (rewriting those a master-key rotation re-sealed), purges
+   * the WAL: the old bodies' sealed blobs leave every file.
+   */
   apply (changes: readonly SnapshotChange[], complete = false): void {
     if (changes.length === 0 && !complete) return
     const put = statement(this.#db, `INSERT INTO snapshots (id, project, revision, body) VALUES (?, ?, ?, ?)
@@ -99,6 +101,7 @@ export class EnvironmentSnapshots {
       if (complete) this.#db.pragma('user_version = 1')
     }).immediate()
     this.#ownWrites++
+    if (changes.some(change => change.kind === 'remove') || (complete && changes.length > 0)) purgeWal(this.#db)
   }
 
   /** Every deployed key's revision, for reconciling with the database. */
@@ -107,9 +110,14 @@ export class EnvironmentSnapshots {
     return new Map(rows.map(row => [row.id, row.revision]))
   }
 
+  /** Moves whenever anyone (this connection or another process) commits a change to the environment. */
+  get version (): string {
+    return `${this.#ownWrites}:${this.#db.pragma('data_version', { simple: true }) as number}`
+  }
+
   /** A project's snapshots, parsed once per change of the environment (by anyone). */
   list (project: string): Snapshot[] {
-    const version = `${this.#ownWrites}:${this.#db.pragma('data_version', { simple: true }) as number}`
+    const version = this.version
     const cached = this.#byProject.get(project)
     if (cached?.version === version) return cached.snapshots
     const rows = statement(this.#db, 'SELECT body FROM snapshots WHERE project = ? ORDER BY id').all(project) as Array<{ body: string }>

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import type { TokenRecord } from '../store/tokens.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -9,21 +10,27 @@ declare module 'fastify' {
 }
 
 /**
- * Records refused changes (4xx/5xx) by authenticated callers; successes are
- * recorded by the service, which knows the kid and the deploy outcome.
- * Unauthenticated attempts are not recorded: anyone could fill the log.
+ * Records refused changes (4xx/5xx) by callers the project let in; successes
+ * are recorded by the service, which knows the kid and the deploy outcome.
+ * A refusal before that (no valid token, a missing role, a project out of
+ * the token's scope) goes to the process log only: a project's trail is
+ * read by its own users, and outsiders must not be able to write to it.
  */
 async function auditFailures (app: FastifyInstance): Promise<void> {
   app.addHook('onResponse', async (request, reply) => {
     const action = request.routeOptions.config.audit
-    if (action === undefined || reply.statusCode < 400 || request.token === null) return
+    if (action === undefined || reply.statusCode < 400) return
+    if (request.project === null) {
+      request.log.info({ action, token: (request.token as TokenRecord | null)?.name, status: reply.statusCode }, 'change refused before reaching a project')
+      return
+    }
     const params = request.params as { projectName?: string, name?: string }
     const bodyName = (request.body as { name?: unknown } | undefined)?.name
     const jwkName = params.name ?? (typeof bodyName === 'string' ? bodyName.slice(0, 255) : undefined)
     await app.store.commits.run(() => app.store.audit.append({
       actor: request.token.name,
       action,
-      project: params.projectName?.slice(0, 255),
+      project: request.project.name,
       jwkName,
       outcome: `refused: ${reply.statusCode}`,
       requestId: request.id

@@ -42,6 +42,7 @@ async function errorHandler (app: FastifyInstance): Promise<void> {
       return
     }
     if (mapped.statusCode >= 500) request.log.warn({ err }, mapped.message)
+    else if (mapped.detail !== undefined) request.log.warn({ detail: mapped.detail }, mapped.message)
     send(reply, mapped)
   })
 

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Config } from '../config.js'
+import { UrlFetcher } from '../services/fetch-url.js'
 import { JwkService } from '../services/jwk-service.js'
 import { PublicJwks } from '../services/public-jwks.js'
 
@@ -10,8 +12,12 @@ declare module 'fastify' {
   }
 }
 
-async function servicesPlugin (app: FastifyInstance, options: { clock?: () => Date }): Promise<void> {
-  app.decorate('jwks', new JwkService({ store: app.store, sealer: app.vault, keygen: app.keygen, deployer: app.deployer, clock: options.clock }))
+/** URL imports at once: each holds a socket and up to its size limit in memory. */
+export const MAX_URL_IMPORTS_IN_FLIGHT = 4
+
+async function servicesPlugin (app: FastifyInstance, options: { config: Config, clock?: () => Date }): Promise<void> {
+  const fetcher = new UrlFetcher({ allowPrivate: options.config.importAllowPrivate, maxInFlight: MAX_URL_IMPORTS_IN_FLIGHT })
+  app.decorate('jwks', new JwkService({ store: app.store, sealer: app.vault, keygen: app.keygen, deployer: app.deployer, fetcher, clock: options.clock }))
   app.decorate('publicJwks', new PublicJwks(app.deployer, app.store))
 }
 

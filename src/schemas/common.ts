@@ -11,7 +11,8 @@ const NOT_BLANK_NO_CONTROL_CHARS = '^(?=[^\\u0000-\\u001F\\u007F]*\\S)[^\\u0000-
 const printableLine = new RegExp(NOT_BLANK_NO_CONTROL_CHARS)
 
 /** The same rule the schemas apply to names and kids, for values that arrive inside other documents. */
-export const isPrintableText = (value: string, maxLength: number): boolean => value.length <= maxLength && printableLine.test(value)
+export const isPrintableText = (value: string, maxLength: number): boolean =>
+  value.length <= maxLength && value.isWellFormed() && printableLine.test(value)
 
 /** Project and environment names may appear in paths: SPEC §2. */
 export const RESOURCE_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'

@@ -24,7 +24,7 @@ export const CreateJwkBody = Type.Object({
   url: Type.Optional(Type.String({ maxLength: 2048, description: 'URL: an http(s) address serving a JWK Set or a JWK' })),
   urlOptionConnectTimeout: Type.Optional(Type.Integer({ minimum: 100, maximum: 60_000, description: 'ms to establish the connection; default 5000' })),
   urlOptionReadTimeout: Type.Optional(Type.Integer({ minimum: 100, maximum: 300_000, description: 'ms from connection to the whole answer; default 10000' })),
-  urlOptionSizeLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 * 1024 * 1024, description: 'largest answer in bytes; default 1048576' }))
+  urlOptionSizeLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 4 * 1024 * 1024, description: 'largest answer in bytes; default 1048576 (1 MiB), at most 4 MiB' }))
 }, {
   ...closed,
   examples: [

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { closeSync, constants, fsyncSync, openSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { ALL_PROJECTS, ALL_ROLES } from '../auth/roles.js'
 import { issueToken } from '../auth/tokens.js'
@@ -9,6 +9,22 @@ export const DEFAULT_ENVIRONMENT = 'production'
 export const ADMIN_TOKEN_NAME = 'admin'
 
 export const adminTokenPath = (dataDir: string): string => join(dataDir, 'admin-token')
+
+/**
+ * A new owner-only file: whatever was at the path (a file left by a failed
+ * start with a wider mode, a link planted to redirect the write) is removed,
+ * not written through; O_EXCL|O_NOFOLLOW refuse anything that reappears.
+ */
+function writeSecretFile (path: string, text: string): void {
+  rmSync(path, { force: true })
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
+  try {
+    writeSync(fd, text)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
 
 /**
  * First start on an empty data directory: the `production` environment
@@ -24,7 +40,7 @@ export function bootstrap (store: Store, dataDir: string): string | undefined {
     const { token } = issueToken(store, { name: ADMIN_TOKEN_NAME, roles: [...ALL_ROLES], projects: [ALL_PROJECTS], expiresAt: null })
     const path = adminTokenPath(dataDir)
     // Written inside the transaction: if this fails, nothing is recorded and the next start tries again.
-    writeFileSync(path, token + '\n', { mode: 0o600 })
+    writeSecretFile(path, token + '\n')
     store.meta.set(BOOTSTRAPPED, new Date().toISOString())
     return path
   })

@@ -1,7 +1,7 @@
 import { BadRequestError } from '../errors.js'
 import type { CreateJwkBody } from '../schemas/manage.js'
 import { SOURCE_TYPES } from '../schemas/manage.js'
-import { DEFAULT_FETCH_LIMITS, displayUrl, fetchText, parseHttpUrl } from './fetch-url.js'
+import { DEFAULT_FETCH_LIMITS, displayUrl, parseHttpUrl, type UrlFetcher } from './fetch-url.js'
 import { parseJwkDocument, pickJwk } from './import-source.js'
 
 export interface ImportSource {
@@ -27,7 +27,7 @@ function checkSourceType (sourceType: string): 'COPY_PASTE' | 'URL' {
 }
 
 /** Where the key comes from, per `sourceType`, with the fields the other source takes refused. */
-export async function loadImportDocument (body: CreateJwkBody, signal?: AbortSignal): Promise<ImportSource> {
+export async function loadImportDocument (body: CreateJwkBody, fetcher: UrlFetcher, signal?: AbortSignal): Promise<ImportSource> {
   const sourceType = checkSourceType(body.sourceType)
   if (sourceType === 'COPY_PASTE') {
     const misplaced = URL_FIELDS.find(field => body[field] !== undefined)
@@ -38,11 +38,11 @@ export async function loadImportDocument (body: CreateJwkBody, signal?: AbortSig
   if (body.jwkStr !== undefined) throw new BadRequestError('jwkStr is only used with source type COPY_PASTE')
   if (body.url === undefined || body.url.trim() === '') throw new BadRequestError('URL is required for URL source type!')
   const url = parseHttpUrl(body.url.trim())
-  const text = await fetchText(url, {
+  const shown = displayUrl(url)
+  const jwk = await fetcher.fetch(url, {
     connectTimeoutMs: body.urlOptionConnectTimeout ?? DEFAULT_FETCH_LIMITS.connectTimeoutMs,
     readTimeoutMs: body.urlOptionReadTimeout ?? DEFAULT_FETCH_LIMITS.readTimeoutMs,
     sizeLimit: body.urlOptionSizeLimit ?? DEFAULT_FETCH_LIMITS.sizeLimit
-  }, signal)
-  const shown = displayUrl(url)
-  return { sourceType, sourceUrl: shown, jwk: pickJwk(parseJwkDocument(text, `the answer from ${shown}`), body.kid, shown) }
+  }, text => pickJwk(parseJwkDocument(text, 'the answer'), body.kid, 'the answer'), signal)
+  return { sourceType, sourceUrl: shown, jwk }
 }

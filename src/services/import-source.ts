@@ -4,8 +4,35 @@ type JsonObject = Record<string, unknown>
 
 const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value)
 
+/** A JWK Set with multi-prime members nests four deep; anything far deeper is an attack on the parser or the thread hand-off. */
+export const MAX_DOCUMENT_DEPTH = 16
+/** One JWK: an 8192-bit RSA private key is under 6 KiB. */
+export const MAX_JWK_BYTES = 16 * 1024
+
+/** How deeply arrays and objects nest in JSON text, found without parsing (no recursion to overflow). */
+export function jsonDepth (text: string): number {
+  let depth = 0
+  let deepest = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i)
+    if (inString) {
+      if (char === 0x5c) i++ // backslash: skip the escaped character
+      else if (char === 0x22) inString = false
+    } else if (char === 0x22) {
+      inString = true
+    } else if (char === 0x5b || char === 0x7b) {
+      if (++depth > deepest) deepest = depth
+    } else if (char === 0x5d || char === 0x7d) {
+      depth--
+    }
+  }
+  return deepest
+}
+
 /** JSON text that must hold a JWK or a JWK Set; its content is never quoted in errors. */
 export function parseJwkDocument (text: string, origin: string): JsonObject {
+  if (jsonDepth(text) > MAX_DOCUMENT_DEPTH) throw new BadRequestError(`${origin} nests deeper than ${MAX_DOCUMENT_DEPTH} levels; a JWK Set needs four`)
   let document: unknown
   try {
     document = JSON.parse(text)
@@ -22,6 +49,12 @@ export function parseJwkDocument (text: string, origin: string): JsonObject {
  * requested one.
  */
 export function pickJwk (document: JsonObject, kid: string | undefined, origin: string): JsonObject {
+  const picked = pickFrom(document, kid, origin)
+  if (Buffer.byteLength(JSON.stringify(picked)) > MAX_JWK_BYTES) throw new BadRequestError(`The JWK in ${origin} is larger than ${MAX_JWK_BYTES} bytes`)
+  return picked
+}
+
+function pickFrom (document: JsonObject, kid: string | undefined, origin: string): JsonObject {
   if (!('keys' in document)) {
     if (kid !== undefined && document.kid !== undefined && document.kid !== kid) {
       throw new BadRequestError(`The JWK in ${origin} has kid ${JSON.stringify(String(document.kid).slice(0, 255))}, not ${JSON.stringify(kid)}`)

@@ -5,7 +5,7 @@ import { orderJwk, splitJwk } from '../crypto/jwk.js'
 import { timeKid } from '../crypto/kid.js'
 import { jwkAdditionalData, type Sealer } from '../crypto/sealer.js'
 import type { Deployer } from '../deploy/deployer.js'
-import { BadRequestError, NotFoundError, jwkNotFound, projectNotFound } from '../errors.js'
+import { BadRequestError, FetchFailedError, NotFoundError, jwkNotFound, projectNotFound } from '../errors.js'
 import { laneOfTask, type KeygenPool } from '../pool/keygen-pool.js'
 import type { DeploymentResult } from '../schemas/common.js'
 import type { GenerateJwkBody } from '../schemas/generate.js'
@@ -18,6 +18,7 @@ import type { JwkRecord, KidAssignment, ListPage, NewJwk } from '../store/jwks.j
 import type { NamedResource } from '../store/named-resources.js'
 import type { Store } from '../store/store.js'
 import { planGeneration, type GenerationPlan } from './generate-plan.js'
+import type { UrlFetcher } from './fetch-url.js'
 import { loadImportDocument, type ImportSource } from './import-plan.js'
 import { resolveUsage } from './key-usage.js'
 import { toDetail, toItem, type JwkDetail, type JwkItem } from './jwk-view.js'
@@ -41,6 +42,8 @@ export interface JwkServiceDeps {
   sealer: SealingKey
   keygen: KeygenPool
   deployer: Deployer
+  /** URL imports go through it: its address policy and its limit on imports in flight */
+  fetcher: UrlFetcher
   /** the time keys are issued at; tests pin it to make time-based kids collide on purpose */
   clock?: () => Date
 }
@@ -51,8 +54,9 @@ type Draft = Omit<NewJwk, 'id' | 'projectId' | 'sealedPrivate' | 'createdAt'> & 
 const nameTaken = (name: string): BadRequestError =>
   new BadRequestError(`JWK (name: ${name}) is already exist! Try update operation if want to change its value.`)
 
-const kidTaken = (kid: string, holder: string): BadRequestError =>
-  new BadRequestError(`Key ID (kid: ${kid}) is already used by JWK (name: ${holder}) in this project; choose another kid`)
+/** `fetched`: the kid came from a document fetched from a URL, which is never quoted back. */
+const kidTaken = (kid: string, holder: string, fetched = false): BadRequestError =>
+  new BadRequestError(`${fetched ? 'The fetched key\'s kid' : `Key ID (kid: ${kid})`} is already used by JWK (name: ${holder}) in this project; choose another kid`)
 
 function kidAssignment (plan: GenerationPlan, iat: number, kid: string | number | undefined): KidAssignment {
   if (plan.timeKid !== undefined) return { kind: 'first-free', base: timeKid(plan.timeKid, plan.task.use, iat) }
@@ -69,7 +73,8 @@ const auditEntry = (actor: Actor, action: string, project: NamedResource, record
   requestId: actor.requestId
 })
 
-const USES: Record<string, KeyUse> = { sig: 'SIGNATURE', enc: 'ENCRYPTION' }
+// A Map, not an object literal: a foreign "use" such as "constructor" must find nothing.
+const USES = new Map<unknown, KeyUse>([['sig', 'SIGNATURE'], ['enc', 'ENCRYPTION']])
 
 const numericDate = (value: unknown, fallback: number): number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 253_402_300_800 ? value : fallback
@@ -79,6 +84,7 @@ export class JwkService {
   readonly #sealer: SealingKey
   readonly #keygen: KeygenPool
   readonly #deployer: Deployer
+  readonly #fetcher: UrlFetcher
   readonly #clock: () => Date
 
   constructor (deps: JwkServiceDeps) {
@@ -86,6 +92,7 @@ export class JwkService {
     this.#sealer = deps.sealer
     this.#keygen = deps.keygen
     this.#deployer = deps.deployer
+    this.#fetcher = deps.fetcher
     this.#clock = deps.clock ?? (() => new Date())
   }
 
@@ -137,11 +144,11 @@ export class JwkService {
         // (another process) cannot commit between this seal and the insert,
         // which would store a blob under the key it just retired.
         sealedPrivate: privateMembers === undefined ? null : this.#sealer.sealJson(privateMembers, jwkAdditionalData(id)),
-        createdAt: new Date().toISOString()
+        createdAt: this.#clock().toISOString()
       }, kid), slot)
     } catch (err) {
       if (err instanceof NameTakenError) throw nameTaken(draft.name)
-      if (err instanceof KidTakenError) throw kidTaken(err.kid, err.holder)
+      if (err instanceof KidTakenError) throw kidTaken(err.kid, err.holder, draft.sourceType === 'URL')
       if (err instanceof ProjectGoneError) throw projectNotFound(project.name)
       throw err
     }
@@ -181,26 +188,40 @@ export class JwkService {
 
   /** A key from a pasted JWK (Set) or one fetched from a URL, vetted by really importing it. */
   async create (project: NamedResource, body: CreateJwkBody, actor: Actor, signal?: AbortSignal): Promise<DeployedJwk> {
-    const source = await loadImportDocument(body, signal)
-    this.#assertFree(project, body.name, typeof source.jwk.kid === 'string' ? source.jwk.kid : undefined)
-    const inspected = await this.#keygen.inspect(source.jwk, signal)
-    if (!inspected.ok) throw new BadRequestError(`The key cannot be imported: ${inspected.reason}`)
-    const draft = this.#importDraft(body, source, inspected.key)
+    this.#assertFree(project, body.name, body.kid)
+    const source = await loadImportDocument(body, this.#fetcher, signal)
+    const draft = await this.#vetImport(body, source, signal)
     const kid = draft.publicJwk.kid === undefined ? { kind: 'none' as const } : { kind: 'exact' as const, kid: String(draft.publicJwk.kid) }
     return await this.#commitAndDeploy(project, draft, kid, actor, 'jwk.create')
+  }
+
+  /**
+   * The draft of an imported key, once really imported. What a fetched
+   * document holds is never told back: its refusals become the fetch's one
+   * answer (the reason is logged).
+   */
+  async #vetImport (body: CreateJwkBody, source: ImportSource, signal?: AbortSignal): Promise<Draft> {
+    try {
+      const inspected = await this.#keygen.inspect(source.jwk, signal)
+      if (!inspected.ok) throw new BadRequestError(`The key cannot be imported: ${inspected.reason}`)
+      return this.#importDraft(body, source, inspected.key)
+    } catch (err) {
+      if (source.sourceUrl === null || !(err instanceof BadRequestError)) throw err
+      throw new FetchFailedError(new URL(source.sourceUrl).origin, `${source.sourceUrl}: ${err.message}`)
+    }
   }
 
   #importDraft (body: CreateJwkBody, source: ImportSource, key: InspectedKey): Draft {
     const { jwk } = source
     if (body.type !== undefined && body.type !== key.type) throw new BadRequestError(`The key is of type ${key.type}, not ${body.type}`)
-    if (jwk.use !== undefined && (typeof jwk.use !== 'string' || USES[jwk.use] === undefined)) {
+    if (jwk.use !== undefined && !USES.has(jwk.use)) {
       throw new BadRequestError('The key\'s "use" must be "sig" or "enc"')
     }
     if (jwk.alg !== undefined && typeof jwk.alg !== 'string') throw new BadRequestError('The key\'s "alg" must be a string')
     if (jwk.kid !== undefined && (typeof jwk.kid !== 'string' || !isPrintableText(jwk.kid, 255))) {
       throw new BadRequestError('The key\'s "kid" must be printable text of 1 to 255 characters')
     }
-    const { keyUse, rule } = resolveUsage(key.type, key.material, USES[jwk.use as string], jwk.alg as string | undefined,
+    const { keyUse, rule } = resolveUsage(key.type, key.material, USES.get(jwk.use), jwk.alg as string | undefined,
       { use: 'The key\'s "use"', algorithm: 'The key\'s "alg"' })
     const now = Math.floor(this.#clock().getTime() / 1000)
     const nbf = numericDate(jwk.nbf, now)
@@ -255,6 +276,7 @@ export class JwkService {
       this.#store.jwks.delete(current.id)
       return current
     })
+    this.#store.purgeDeleted()
     return { record, deploymentResult: await this.#deployAudited(actor, 'jwk.delete', project, record, true) }
   }
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { Jwk } from '../crypto/jwk.js'
 import type { Deployer } from '../deploy/deployer.js'
 import { NotFoundError, ServiceUnavailableError } from '../errors.js'
+import type { NamedResource } from '../store/named-resources.js'
 import type { Store } from '../store/store.js'
 
 export interface PublicJwkSet {
@@ -9,15 +10,27 @@ export interface PublicJwkSet {
   etag: string
 }
 
+interface CachedSet extends PublicJwkSet {
+  /** the environment's version it was built from */
+  version: string
+  /** ms: when its first key expires, and the set must leave it out */
+  validUntil: number
+}
+
 /**
  * The public JWK Set of one project in one environment, built from what is
  * deployed there (its snapshots), not from the database: a key whose deploy
  * failed in an environment is not published by it. Only asymmetric keys,
  * only public members, only keys not yet expired.
+ *
+ * Anyone may ask for it, as often as they like, so body and ETag are built
+ * once per change of the environment (or expiry of a key), not per request:
+ * a request costs a version check, however many or large the keys.
  */
 export class PublicJwks {
   readonly #deployer: Deployer
   readonly #store: Store
+  readonly #cache = new Map<string, CachedSet>()
 
   constructor (deployer: Deployer, store: Store) {
     this.#deployer = deployer
@@ -29,17 +42,30 @@ export class PublicJwks {
     if (environment === undefined || this.#store.projects.findByName(project) === undefined) {
       throw new NotFoundError(`No JWK Set for project (${project.slice(0, 64)}) in environment (${environmentName.slice(0, 64)})`)
     }
-    let snapshots
     try {
-      snapshots = this.#deployer.deployed(environment, project)
+      const version = this.#deployer.deployedVersion(environment)
+      const key = `${environment.id}\0${project}`
+      const cached = this.#cache.get(key)
+      if (cached !== undefined && cached.version === version && now.getTime() < cached.validUntil) return cached
+      const built = this.#build(environment, project, version, now)
+      this.#cache.set(key, built)
+      return built
     } catch {
       throw new ServiceUnavailableError(`Environment (${environment.name}) cannot be read right now`, 5)
     }
-    const keys: Jwk[] = snapshots
+  }
+
+  #build (environment: NamedResource, project: string, version: string, now: Date): CachedSet {
+    const live = this.#deployer.deployed(environment, project)
       .filter(snapshot => snapshot.type !== 'OCT' && Date.parse(snapshot.expirationTime) > now.getTime())
       .sort((a, b) => a.notBeforeTime.localeCompare(b.notBeforeTime) || a.id.localeCompare(b.id))
-      .map(snapshot => snapshot.jwk)
+    const keys: Jwk[] = live.map(snapshot => snapshot.jwk)
     const body = JSON.stringify({ keys })
-    return { body, etag: `"${createHash('sha256').update(body).digest('base64url')}"` }
+    return {
+      body,
+      etag: `"${createHash('sha256').update(body).digest('base64url')}"`,
+      version,
+      validUntil: live.reduce((soonest, snapshot) => Math.min(soonest, Date.parse(snapshot.expirationTime)), Infinity)
+    }
   }
 }

@@ -41,6 +41,8 @@ export async function rotateMasterKey (store: Store, config: VaultConfig): Promi
     return rows.length
   }).immediate()
 
+  // The blobs sealed under the retired key must not outlive it in the WAL.
+  store.purgeDeleted()
   adoptPendingKey(path, nextKey)
   await reconcileEnvironments(config.dataDir, store)
   return resealed

@@ -65,9 +65,10 @@ function readPendingKey (path: string): Buffer | undefined {
  * to rename its new key file into place (a crash) is finished here.
  */
 export function resolveMasterKey (store: Store, config: VaultConfig): { sealer: Sealer, masterKey: MasterKey, check: string } {
-  const masterKey = loadMasterKey(config)
-  const sealer = new Sealer(masterKey.key)
   const check = store.meta.get(CHECK_KEY)
+  // Only a data directory that has sealed nothing yet may get a new key file.
+  const masterKey = loadMasterKey(config, { create: check === undefined })
+  const sealer = new Sealer(masterKey.key)
   if (check === undefined) {
     const created = sealCheck(sealer)
     store.meta.set(CHECK_KEY, created)

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import { mkdirSync } from 'node:fs'
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { MIGRATIONS } from './migrations.js'
 
@@ -36,17 +36,57 @@ export const nativeBindingPath = (): string | undefined => nativeBinding?.path
 export const nativeBindingOption = (): Database.Options => nativeBinding === undefined ? {} : { nativeBinding: nativeBinding.addon as never }
 
 /**
- * Opens (creating if needed) the data directory's database: WAL so the CLI can
- * write while the server reads, synchronous=FULL so a commit is on disk before
- * anyone is told it happened, and every pending migration applied.
+ * Makes the database file owner-only before SQLite opens it (its -wal and
+ * -shm files copy the database's mode), and narrows the files an older jwkd
+ * left group- or world-readable.
  */
-export function openDatabase (dataDir: string): Db {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
-  const db = new Database(databasePath(dataDir), nativeBindingOption())
+export function createOwnerOnly (path: string): void {
+  closeSync(openSync(path, 'a', 0o600))
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    }
+  }
+}
+
+/**
+ * The pragmas every jwkd database gets: WAL so the CLI can write while the
+ * server reads, synchronous=FULL so a commit is on disk before anyone is told
+ * it happened, secure_delete so a removed key's bytes are zeroed, not left
+ * in free pages for a copy of the file to give up.
+ */
+export function configureDatabase (db: Db): void {
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = FULL')
-  db.pragma('foreign_keys = ON')
+  db.pragma('secure_delete = ON')
   db.pragma('busy_timeout = 5000')
+}
+
+/**
+ * Checkpoints the WAL into the database and truncates it: the WAL still
+ * holds the pages a delete zeroed, as they were. Best effort and never
+ * waiting: a reader in another process (the CLI, a gateway) may hold the
+ * WAL, and then the next purge gets it.
+ */
+export function purgeWal (db: Db): void {
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number
+  db.pragma('busy_timeout = 0')
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)')
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`)
+  }
+}
+
+/** Opens (creating if needed) the data directory's database, with every pending migration applied. */
+export function openDatabase (dataDir: string): Db {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  createOwnerOnly(databasePath(dataDir))
+  const db = new Database(databasePath(dataDir), nativeBindingOption())
+  configureDatabase(db)
+  db.pragma('foreign_keys = ON')
   migrate(db)
   return db
 }

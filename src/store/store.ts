@@ -1,6 +1,6 @@
 import { AuditLog } from './audit.js'
 import { GroupCommit } from './group-commit.js'
-import { openDatabase, type Db } from './database.js'
+import { openDatabase, purgeWal, type Db } from './database.js'
 import { JwkRepository } from './jwks.js'
 import { MetaRepository } from './meta.js'
 import { NamedResourceRepository } from './named-resources.js'
@@ -35,6 +35,11 @@ export class Store {
 
   static open (dataDir: string): Store {
     return new Store(openDatabase(dataDir))
+  }
+
+  /** After a delete: the removed rows' old pages leave the WAL too (secure_delete zeroed them in the database). */
+  purgeDeleted (): void {
+    purgeWal(this.db)
   }
 
   close (): void {
