@@ -9,23 +9,6 @@ export interface JwkCommandContext {
   positionals: string[]
 }
 
-/**
- * A name as the shell can show and pass it: as it is, or, when it is not
- * well-formed Unicode (a key stored before such names were refused), as a
- * JSON string literal, which `jwk delete` takes back.
- */
-const shownName = (name: string): string => name.isWellFormed() ? name : JSON.stringify(name)
-
-function givenName (argument: string): string {
-  if (argument.length < 2 || !argument.startsWith('"') || !argument.endsWith('"')) return argument
-  try {
-    const decoded: unknown = JSON.parse(argument)
-    return typeof decoded === 'string' ? decoded : argument
-  } catch {
-    return argument
-  }
-}
-
 function requireProject (store: Store, name: string | undefined): { id: string, name: string } {
   if (name === undefined) throw usageError('project name is required')
   const project = store.projects.findByName(name)
@@ -43,16 +26,18 @@ export async function jwkCommand (action: string | undefined, ctx: JwkCommandCon
   switch (action) {
     case 'list': {
       const project = requireProject(store, positionals[0])
-      for (const record of store.jwks.listByProject(project.id)) io.out(shownName(record.name))
+      for (const record of store.jwks.listByProject(project.id)) io.out(record.name)
       return
     }
     case 'delete': {
       if (positionals[1] === undefined) throw usageError('usage: jwkd jwk delete PROJECT NAME')
-      const name = givenName(positionals[1])
+      const name = positionals[1]
       const deleted = store.db.transaction(() => {
         const project = requireProject(store, positionals[0])
-        const record = store.jwks.findByName(project.id, name)
-        if (record === undefined) throw new CliError(`JWK ${shownName(name)} does not exist in project ${project.name}`)
+        // As `list` printed it: a name stored before lone surrogates were refused reads back
+        // with U+FFFD in their place, which no exact (byte) match finds.
+        const record = store.jwks.findByName(project.id, name) ?? store.jwks.listByProject(project.id).find(key => key.name === name)
+        if (record === undefined) throw new CliError(`JWK ${name} does not exist in project ${project.name}`)
         store.jwks.delete(record.id)
         store.audit.append({ actor: 'cli', action: 'jwk.delete', project: project.name, jwkName: record.name, kid: record.kid, outcome: 'success' })
         return record
@@ -60,7 +45,7 @@ export async function jwkCommand (action: string | undefined, ctx: JwkCommandCon
       store.purgeDeleted()
       // Undeploys it everywhere (and purges the environments' WALs).
       await reconcileEnvironments(ctx.dataDir, store)
-      io.out(shownName(deleted.name))
+      io.out(deleted.name)
       return
     }
     default:

@@ -14,8 +14,7 @@ Usage:
   jwkd project create NAME [--description TEXT]      jwkd project list | delete NAME
   jwkd env create NAME [--description TEXT]          jwkd env list | delete NAME
   jwkd jwk list PROJECT                               jwkd jwk delete PROJECT NAME
-          delete undeploys it from every environment; a name that is not well-formed
-          Unicode is listed, and taken, as a JSON string literal
+          delete undeploys it from every environment
   jwkd token create --name NAME --roles R1,R2 [--projects P1,P2|*] [--expires-in 90d]
           prints the new token alone on stdout (it is shown once, stored only as a hash)
   jwkd token list | revoke NAME

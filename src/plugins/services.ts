@@ -18,7 +18,7 @@ export const MAX_URL_IMPORTS_IN_FLIGHT = 4
 async function servicesPlugin (app: FastifyInstance, options: { config: Config, clock?: () => Date }): Promise<void> {
   const fetcher = new UrlFetcher({ allowPrivate: options.config.importAllowPrivate, maxInFlight: MAX_URL_IMPORTS_IN_FLIGHT })
   app.decorate('jwks', new JwkService({ store: app.store, sealer: app.vault, keygen: app.keygen, deployer: app.deployer, fetcher, clock: options.clock }))
-  app.decorate('publicJwks', new PublicJwks(app.deployer, app.store))
+  app.decorate('publicJwks', new PublicJwks(app.deployer, app.store, options.clock))
 }
 
 export default fp(servicesPlugin, { name: 'services', dependencies: ['store', 'vault', 'keygen', 'deployer'] })

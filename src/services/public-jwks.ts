@@ -30,14 +30,17 @@ interface CachedSet extends PublicJwkSet {
 export class PublicJwks {
   readonly #deployer: Deployer
   readonly #store: Store
+  readonly #clock: () => Date
   readonly #cache = new Map<string, CachedSet>()
 
-  constructor (deployer: Deployer, store: Store) {
+  constructor (deployer: Deployer, store: Store, clock: () => Date = () => new Date()) {
     this.#deployer = deployer
     this.#store = store
+    this.#clock = clock
   }
 
-  get (environmentName: string, project: string, now = new Date()): PublicJwkSet {
+  get (environmentName: string, project: string): PublicJwkSet {
+    const now = this.#clock()
     const environment = this.#store.environments.findByName(environmentName)
     if (environment === undefined || this.#store.projects.findByName(project) === undefined) {
       throw new NotFoundError(`No JWK Set for project (${project.slice(0, 64)}) in environment (${environmentName.slice(0, 64)})`)
