@@ -64,7 +64,11 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     bodyLimit: BODY_LIMIT,
     requestTimeout: options.requestTimeout?.ms ?? REQUEST_TIMEOUT_MS,
     connectionTimeout: CONNECTION_TIMEOUT_MS,
-    ...(options.requestTimeout === undefined ? {} : { http: { connectionsCheckingInterval: options.requestTimeout.checkEveryMs } }),
+    // Node 20 enforces a request timeout only when it is given to the server's constructor.
+    http: {
+      requestTimeout: options.requestTimeout?.ms ?? REQUEST_TIMEOUT_MS,
+      ...(options.requestTimeout === undefined ? {} : { connectionsCheckingInterval: options.requestTimeout.checkEveryMs })
+    },
     return503OnClosing: false,
     genReqId: () => randomUUID(),
     // src/plugins/request-log.ts writes one line per request instead.

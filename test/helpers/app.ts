@@ -24,7 +24,7 @@ export const PROJECT = 'MyProject'
 export async function buildTestApp (t: Test, options: { env?: Record<string, string>, environments?: string[], dataDir?: string } & BuildOptions = {}): Promise<TestApp> {
   const dataDir = options.dataDir ?? t.testdir()
   const config = loadConfig({ JWKD_DATA_DIR: dataDir, JWKD_POOL_SIZE: '2', ...options.env })
-  const app = await buildApp(config, { logger: options.logger ?? false, clock: options.clock })
+  const app = await buildApp(config, { logger: options.logger ?? false, clock: options.clock, requestTimeout: options.requestTimeout })
   t.teardown(() => app.close())
   if (app.store.projects.findByName(PROJECT) === undefined) app.store.projects.create(PROJECT)
   for (const environment of options.environments ?? []) {

@@ -58,3 +58,25 @@ t.test('jwkd audit prints the trail, filtered', async t => {
   t.equal(await runCli(['audit', '--since', 'last tuesday'], { JWKD_DATA_DIR: dataDir }, io), 1)
   t.match(err[0], /--since must be an RFC 3339 time or a duration/)
 })
+
+t.test('refusals before the project let the caller in stay out of its trail (process log only)', async t => {
+  const logged: string[] = []
+  const app = await buildTestApp(t, { logger: { level: 'info', stream: { write: line => { logged.push(line) } } } })
+  const store = app.app.store
+  store.projects.create('Other')
+  const outsider = issueToken(store, { name: 'outsider', roles: ['ROLE_API_SECURITY', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'], projects: ['Other'], expiresAt: null }).token
+  const reader = issueToken(store, { name: 'reader', roles: ['ROLE_API_SECURITY'], projects: ['*'], expiresAt: null }).token
+  const insider = issueToken(store, { name: 'insider', roles: ['ROLE_API_SECURITY', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'], projects: [PROJECT], expiresAt: null }).token
+  const attempt = async (token: string, name: string): Promise<number> => (await app.app.inject({
+    method: 'POST', url: generateUrl(), headers: { authorization: `Bearer ${token}` }, payload: { name, type: 'OCT', oct: { keySize: 64 } }
+  })).statusCode
+  t.equal(await attempt(outsider, 'from-outside'), 404, 'out of scope')
+  t.equal(await attempt(reader, 'from-reader'), 403, 'missing role')
+  t.equal(await attempt(insider, 'from-inside'), 400, 'in scope, bad body')
+  // Refusals are recorded after the answer; the last one's entry means the earlier hooks ran too.
+  while (store.audit.list({ project: PROJECT, limit: 100 }).length === 0) await new Promise(resolve => setTimeout(resolve, 10))
+  const trail = store.audit.list({ project: PROJECT, limit: 100 })
+  t.same(trail.map(entry => [entry.actor, entry.jwkName, entry.outcome]), [['insider', 'from-inside', 'refused: 400']], 'only the caller the project let in')
+  t.ok(logged.some(line => line.includes('"token":"outsider"') && line.includes('change refused before reaching a project')), 'the outsider is in the process log')
+  t.ok(logged.some(line => line.includes('"token":"reader"') && line.includes('"status":403')), 'so is the missing role')
+})

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
+import { masterKeyPath } from '../../src/crypto/master-key.js'
 import { buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
 
 /** The master key: from the environment or a file, and never the wrong one. */
@@ -50,4 +51,41 @@ t.test('a sealed blob moved to another row does not open', async t => {
   t.equal(response.statusCode, 500, 'refused, not served as b')
   t.notOk(response.body.includes('"k"'))
   t.equal((await app.inject({ method: 'GET', url: jwkUrl('b') + '?publicOnly=true', headers: auth })).statusCode, 200, 'public parts still readable')
+})
+
+t.test('JWKD_MASTER_KEY is taken out of the environment once read', async t => {
+  const env: Record<string, string | undefined> = { JWKD_DATA_DIR: t.testdir(), JWKD_MASTER_KEY: keyText }
+  const config = loadConfig(env)
+  t.equal(config.masterKey, keyText)
+  t.notOk('JWKD_MASTER_KEY' in env, 'gone from the environment: no worker or child inherits it')
+})
+
+t.test('an all-zero master key is refused', async t => {
+  const config = loadConfig({ JWKD_DATA_DIR: t.testdir(), JWKD_MASTER_KEY: Buffer.alloc(32).toString('base64') })
+  await t.rejects(buildApp(config, { logger: false }), { name: 'ConfigError', message: 'JWKD_MASTER_KEY holds an all-zero key; make a random one' })
+})
+
+t.test('a key file others can read is warned about', async t => {
+  const keyDir = mkdtempSync(join(tmpdir(), 'jwkd-kek-'))
+  t.teardown(() => rmSync(keyDir, { recursive: true, force: true }))
+  const file = join(keyDir, 'kek')
+  writeFileSync(file, keyText + '\n', { mode: 0o644 })
+  chmodSync(file, 0o644)
+  const logged: string[] = []
+  await buildTestApp(t, { env: { JWKD_MASTER_KEY_FILE: file }, logger: { level: 'warn', stream: { write: line => { logged.push(line) } } } })
+  t.ok(logged.some(line => line.includes('the master key file can be read by its group or others')), 'warned')
+  chmodSync(file, 0o600)
+  logged.length = 0
+  await buildTestApp(t, { env: { JWKD_MASTER_KEY_FILE: file }, logger: { level: 'warn', stream: { write: line => { logged.push(line) } } } })
+  t.notOk(logged.some(line => line.includes('can be read by its group')), 'not for an owner-only file')
+})
+
+t.test('no new master key is made for a data directory that holds sealed keys', async t => {
+  const dataDir = t.testdir()
+  const first = await buildTestApp(t, { dataDir })
+  t.equal((await first.app.inject({ method: 'POST', url: generateUrl(), headers: first.auth, payload: { name: 'k', type: 'OCT', oct: { keySize: 256 } } })).statusCode, 200)
+  await first.app.close()
+  rmSync(masterKeyPath(dataDir))
+  await t.rejects(buildApp(loadConfig({ JWKD_DATA_DIR: dataDir }), { logger: false }), { name: 'ConfigError', message: /^no master key: this data directory holds keys sealed under one/ })
+  t.notOk(existsSync(masterKeyPath(dataDir)), 'and no key file was created')
 })
