@@ -8,6 +8,8 @@ import { isolation } from './scenarios/p2-isolation.js'
 import { durableThroughput } from './scenarios/p3-durable-throughput.js'
 import { scale } from './scenarios/p4-scale.js'
 import { memory } from './scenarios/p5-memory.js'
+import { publicJwks } from './scenarios/p6-public-jwks.js'
+import { getJwk } from './scenarios/p7-get-jwk.js'
 import { round } from './lib/stats.js'
 import type { BenchOptions, Row } from './lib/types.js'
 
@@ -16,7 +18,9 @@ const SCENARIOS: Record<string, (options: BenchOptions) => Promise<Row[]>> = {
   P2: isolation,
   P3: durableThroughput,
   P4: scale,
-  P5: memory
+  P5: memory,
+  P6: publicJwks,
+  P7: getJwk
 }
 
 export async function runBench (options: BenchOptions, only?: string): Promise<Row[]> {

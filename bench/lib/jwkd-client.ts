@@ -34,10 +34,11 @@ export async function keyNames (server: JwkdService, project: string): Promise<s
  * Fails the bench loudly when a load did not do what it was asked: a figure
  * from errors is no figure. autocannon counts requests still in flight when
  * its window or count runs out as errors, so up to one per connection is
- * tolerated; any non-2xx answer is not.
+ * tolerated; any non-2xx answer is not (but a 304, where it is what was asked for).
  */
-export function expectClean (result: LoadResult, what: string): LoadResult {
-  if (result.errors > result.connections || result.non2xx > 0 || result.ok === 0) {
+export function expectClean (result: LoadResult, what: string, options: { notModified?: boolean } = {}): LoadResult {
+  const expected304 = options.notModified === true ? result.notModified : 0
+  if (result.errors > result.connections || result.non2xx > expected304 || result.ok + expected304 === 0) {
     throw new Error(`${what}: ${result.ok} ok, ${result.non2xx} non-2xx, ${result.errors} errors (${result.errorSamples.join('; ')})`)
   }
   return result

@@ -5,6 +5,8 @@ export interface LoadResult {
   /** completed 2xx responses per second */
   rate: number
   ok: number
+  /** 3xx answers (a 304 to a conditional GET), counted among non2xx too */
+  notModified: number
   non2xx: number
   errors: number
   p50: number
@@ -48,6 +50,7 @@ export async function load (options: LoadOptions): Promise<LoadResult> {
   return {
     rate: ok / (result.duration || 1),
     ok,
+    notModified: result['3xx'],
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     p50: result.latency.p50,

@@ -71,9 +71,9 @@ async function metricsPlugin (app: FastifyInstance): Promise<void> {
       }
     })
   }
-  laneGauge('jwkd_keygen_pool_utilization', 'Share of a lane\'s capacity in use (piscina utilization, 0 to 1)', lane => app.keygen.utilization(lane))
-  laneGauge('jwkd_keygen_queue_depth', 'Tasks waiting for a worker, per lane (light lane: keys handed in and not yet back, as they travel in batches)', lane => app.keygen.queueSize(lane))
-  laneGauge('jwkd_keygen_pool_threads', 'Worker threads running per lane (heavy: RSA, started on demand; light: the rest, always up)', lane => app.keygen.size(lane))
+  laneGauge('jwkd_keygen_pool_utilization', 'Share of a lane\'s capacity in use, 0 to 1 (heavy: piscina utilization; light: keys in flight per libuv thread)', lane => app.keygen.utilization(lane))
+  laneGauge('jwkd_keygen_queue_depth', 'Tasks waiting for a worker, per lane (light lane: keys in flight in libuv\'s thread pool)', lane => app.keygen.queueSize(lane))
+  laneGauge('jwkd_keygen_pool_threads', 'Threads per lane (heavy: piscina workers for RSA and imports, started on demand; light: libuv\'s thread pool)', lane => app.keygen.size(lane))
 
   app.decorate('metrics', { registry, keygenDuration, poolRejections })
 

@@ -1,13 +1,16 @@
 import { Piscina } from 'piscina'
+import { completeJwk, generateKeyMembersAsync } from '../crypto/generate-jwk.js'
 import type { InspectResult } from '../crypto/inspect-jwk.js'
 import type { KeygenResult, KeygenTask } from '../crypto/keygen-task.js'
 import { ClientGoneError, ServiceUnavailableError } from '../errors.js'
 import { workerFile } from '../worker-files.js'
-import { TaskBatcher, type BatchOutcome } from './task-batcher.js'
 
 /**
- * RSA work (seconds per key) and everything else (well under a millisecond)
- * go to separate lanes, so an EC key never waits behind RSA-4096 jobs.
+ * RSA work (seconds per key) and everything else (tens of microseconds) go
+ * to separate lanes, so an EC key never waits behind RSA-4096 jobs. The
+ * heavy lane is a piscina pool; the light lane is Node's asynchronous key
+ * generation in libuv's thread pool: a hand-off to a worker isolate cost more
+ * than the key (docs/PERFORMANCE.md), and an always-on isolate tens of MB.
  */
 export type Lane = 'heavy' | 'light'
 export const LANES: readonly Lane[] = ['heavy', 'light']
@@ -27,30 +30,19 @@ const HEAVY_NICE = 19
  */
 const HEAVY_IDLE_MS = 60_000
 
-/**
- * A busy worker's V8 young generation grows to 32 MB, and stays: key
- * generation keeps nothing alive across tasks, so a small one costs only a
- * few more scavenges (no throughput change measured) and took 10–20 MB off
- * the RSS in bench P5. Only the young generation is capped: an
- * old-generation limit would kill a worker that reached it.
- */
+/** Key generation keeps nothing alive across tasks: a small young generation costs a few scavenges and saves 10–20 MB per busy thread. */
 const WORKER_YOUNG_GENERATION_MB = 4
 
 /**
  * How long the light lane may hold work without finishing any before /ready
- * fails. Its tasks take well under a millisecond. A thread that never comes
- * back (a native deadlock, like the one src/crypto/generate-jwk.ts avoids)
- * cannot be terminated: only a restart helps, and readiness is how an
- * orchestrator learns it should do one.
+ * fails. A libuv job that never comes back (a native deadlock, like the one
+ * src/crypto/generate-jwk.ts avoids) cannot be cancelled: only a restart
+ * helps, and readiness is how an orchestrator learns it should do one.
  */
 export const LIGHT_STALL_MS = 30_000
 
-/**
- * Light keys handed in during one turn go to a worker together, up to this
- * many per message: a burst of fifty at c = 50 is two messages, not fifty,
- * and with two light threads both get some.
- */
-const LIGHT_BATCH_MAX = 32
+/** libuv's thread pool, which the light lane's keys share with file and DNS work. */
+const LIBUV_THREADS = Number(process.env.UV_THREADPOOL_SIZE ?? 4)
 
 /** Whether a lane is getting anywhere: when it last finished a task, or took work while idle. */
 export class LaneProgress {
@@ -77,9 +69,9 @@ export class LaneProgress {
 }
 
 export interface KeygenPoolOptions {
-  /** heavy-lane threads; the light lane gets half as many, at least one */
+  /** heavy-lane threads (RSA generation, import vetting) */
   size: number
-  /** queued tasks per lane before 503 */
+  /** queued tasks per lane before 503 (light lane: keys in flight) */
   maxQueue: number
   /** see LIGHT_STALL_MS */
   stallMs?: number
@@ -90,22 +82,26 @@ export interface KeygenPoolOptions {
   }
 }
 
-type Pool = Piscina<unknown, Array<BatchOutcome<KeygenResult>> | KeygenResult | InspectResult | number>
+type Pool = Piscina<unknown, KeygenResult | InspectResult | number>
 
 export const laneOfTask = (task: KeygenTask): Lane => task.material.kty === 'RSA' ? 'heavy' : 'light'
-const laneOfJwk = (jwk: unknown): Lane => (jwk as { kty?: unknown } | null)?.kty === 'RSA' ? 'heavy' : 'light'
+
+/** A light key, from libuv's pool; timed like a worker times its own. */
+async function generateLight (task: KeygenTask): Promise<KeygenResult> {
+  const started = performance.now()
+  const members = await generateKeyMembersAsync(task.material as Exclude<KeygenTask['material'], { kty: 'RSA' }>)
+  return { ...completeJwk(task, members), durationMs: performance.now() - started }
+}
 
 /**
- * The only way key material gets made or vetted: bounded piscina pools, so
- * the event loop never runs a key generation and a flood of requests is
- * refused (503) instead of queued without limit.
+ * The only way key material gets made or vetted, each lane bounded, so a
+ * flood of requests is refused (503) instead of queued without limit.
  */
 export class KeygenPool {
-  readonly #pools: Record<Lane, Pool>
+  readonly #heavy: Pool
   readonly #maxQueue: number
   readonly #observer: KeygenPoolOptions['observer']
   readonly #lightProgress = new LaneProgress()
-  readonly #lightBatches: TaskBatcher<KeygenTask, KeygenResult>
   readonly #stallMs: number
   #closed = false
 
@@ -113,86 +109,63 @@ export class KeygenPool {
     this.#maxQueue = options.maxQueue
     this.#observer = options.observer
     this.#stallMs = options.stallMs ?? LIGHT_STALL_MS
-    const filename = workerFile('keygen').href
-    // One light thread per two heavy ones. A second light thread on two cores
-    // made durable EC generates 11–13 % faster (batched keys, fourth session)
-    // and cost 18–32 MB of RSS: JWKD_POOL_SIZE=4 buys it.
-    const lightThreads = Math.max(1, Math.floor(options.size / 2))
-    const pool = ({ threads, alwaysOn, niceIncrement }: { threads: number, alwaysOn: number, niceIncrement: number }): Pool => new Piscina({
-      filename,
-      minThreads: alwaysOn,
-      maxThreads: threads,
-      ...(alwaysOn < threads ? { idleTimeout: HEAVY_IDLE_MS } : {}),
+    this.#heavy = new Piscina({
+      filename: workerFile('keygen').href,
+      minThreads: 0,
+      maxThreads: options.size,
+      idleTimeout: HEAVY_IDLE_MS,
       maxQueue: options.maxQueue,
-      niceIncrement,
-      // Idle workers wait for tasks on a message port, not in Atomics.wait: under
-      // a steady stream of small tasks, 'sync' mode left the light lane's worker
-      // asleep with fifty tasks queued for seconds at a time (bench P3, 2026-11-30).
+      niceIncrement: HEAVY_NICE,
+      // Idle workers wait on a message port, not in Atomics.wait ('sync' left workers asleep with tasks queued).
       atomics: 'disabled',
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB }
     })
-    this.#pools = {
-      heavy: pool({ threads: options.size, alwaysOn: 0, niceIncrement: HEAVY_NICE }),
-      light: pool({ threads: lightThreads, alwaysOn: lightThreads, niceIncrement: 0 })
-    }
-    this.#lightBatches = new TaskBatcher(async tasks =>
-      await this.#pools.light.run(tasks, { name: 'generateMany' }) as Array<BatchOutcome<KeygenResult>>, LIGHT_BATCH_MAX)
   }
 
-  /** Threads running now (the heavy lane's come and go with RSA work). */
+  /** Threads running now: the heavy lane's come and go with RSA work; the light lane's are libuv's. */
   size (lane: Lane): number {
-    return this.#pools[lane].threads.length
+    return lane === 'heavy' ? this.#heavy.threads.length : LIBUV_THREADS
   }
 
-  /** The lane's worker thread ids: a thread that is torn down and replaced shows as a new id. */
-  threadIds (lane: Lane): number[] {
-    return this.#pools[lane].threads.map(thread => thread.threadId)
-  }
-
-  /**
-   * Whether the pool can take work: its always-on threads are up (the heavy
-   * lane starts its own on demand) and the light lane is not stuck.
-   */
+  /** Whether the pool can take work: not closed, and the light lane not stuck (the heavy lane starts threads on demand). */
   ready (): boolean {
-    return this.#pools.light.threads.length > 0 && !this.#closed && !this.#lightProgress.stalled(Date.now(), this.#stallMs)
+    return !this.#closed && !this.#lightProgress.stalled(Date.now(), this.#stallMs)
   }
 
-  /** Heavy lane: tasks waiting for a thread. Light lane: keys handed in and not yet back (they travel in batches). */
+  /** Heavy lane: tasks waiting for a thread. Light lane: keys in flight. */
   queueSize (lane: Lane): number {
-    return lane === 'light' ? this.#lightProgress.pending : this.#pools.heavy.queueSize
+    return lane === 'light' ? this.#lightProgress.pending : this.#heavy.queueSize
   }
 
   utilization (lane: Lane): number {
-    return this.#pools[lane].utilization
+    return lane === 'heavy' ? this.#heavy.utilization : Math.min(1, this.#lightProgress.pending / LIBUV_THREADS)
   }
 
   async generate (task: KeygenTask, signal?: AbortSignal): Promise<KeygenResult> {
     const lane = laneOfTask(task)
     const result = await this.#run(lane, signal, () => lane === 'light'
-      ? this.#lightBatches.run(task)
-      : this.#pools.heavy.run(task, { signal: signal ?? null })) as KeygenResult
+      ? generateLight(task)
+      : this.#heavy.run(task, { signal: signal ?? null })) as KeygenResult
     this.#observer?.generated(task, result.durationMs / 1000)
     return result
   }
 
-  /** Imports and cross-checks a JWK someone brought (see inspectJwk). */
+  /** Imports and cross-checks a JWK someone brought (see inspectJwk), in the heavy lane: RSA checks cost, imports are rare. */
   async inspect (jwk: unknown, signal?: AbortSignal): Promise<InspectResult> {
-    const lane = laneOfJwk(jwk)
-    return await this.#run(lane, signal, () => this.#pools[lane].run(jwk, { name: 'inspect', signal: lane === 'light' ? null : signal ?? null })) as InspectResult
+    return await this.#run('heavy', signal, () => this.#heavy.run(jwk, { name: 'inspect', signal: signal ?? null })) as InspectResult
   }
 
-  /** The nice value a lane's worker runs at: proof the priority took effect. */
-  async niceness (lane: Lane): Promise<number> {
-    return await this.#run(lane, undefined, () => this.#pools[lane].run(null, { name: 'niceness' })) as number
+  /** The nice value the heavy lane's workers run at: proof the priority took effect. */
+  async niceness (): Promise<number> {
+    return await this.#run('heavy', undefined, () => this.#heavy.run(null, { name: 'niceness' })) as number
   }
 
   /**
    * Runs `submit` within the lane's bound. piscina cancels a running task by
    * terminating its thread: worth it for an RSA key (seconds of work), so the
-   * heavy lane gets the client's signal. A light task is done in well under a
-   * millisecond, and a thread torn down and restarted under a burst of them
-   * cost far more — so light tasks always finish, and a client that left
-   * meanwhile gets nothing stored.
+   * heavy lane gets the client's signal. A libuv job cannot be cancelled and
+   * takes microseconds: it finishes, and a client that left meanwhile gets
+   * nothing stored.
    */
   async #run (lane: Lane, signal: AbortSignal | undefined, submit: () => Promise<unknown>): Promise<unknown> {
     // piscina's own maxQueue does not count tasks that carry an AbortSignal
@@ -228,6 +201,6 @@ export class KeygenPool {
 
   async close (): Promise<void> {
     this.#closed = true
-    await Promise.all(LANES.map(lane => this.#pools[lane].close({ force: true })))
+    await this.#heavy.close({ force: true })
   }
 }

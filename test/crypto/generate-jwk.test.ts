@@ -42,3 +42,23 @@ t.test('tens of thousands of keys under constant GC never hang the thread', asyn
   t.equal(child.status, 0, child.stderr)
   t.equal(child.stdout, 'done')
 })
+
+t.test('the light lane\'s asynchronous generation, 50 in flight under constant GC, never hangs either', async t => {
+  const script = `
+    import { generateKeyMembersAsync } from './src/crypto/generate-jwk.ts'
+    for (const spec of [{ kty: 'EC', crv: 'P-256' }, { kty: 'OKP', crv: 'Ed25519' }]) {
+      for (let round = 0; round < 400; round++) await Promise.all(Array.from({ length: 50 }, () => generateKeyMembersAsync(spec)))
+    }
+    process.stdout.write('done')
+  `
+  const child = spawnSync(process.execPath, ['--max-semi-space-size=1', '--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: ROOT,
+    env: cleanEnv(),
+    encoding: 'utf8',
+    timeout: 120_000,
+    killSignal: 'SIGKILL'
+  })
+  t.equal(child.signal, null, 'not killed by the timeout (a hang)')
+  t.equal(child.status, 0, child.stderr)
+  t.equal(child.stdout, 'done')
+})

@@ -1,18 +1,22 @@
 import t from 'tap'
 import { KeygenPool, LaneProgress } from '../../src/pool/keygen-pool.js'
 
-/** SPEC §6 / issue P2: RSA work runs in its own lane at the lowest priority. */
-t.test('heavy workers run at nice 19, light workers at the process priority', async t => {
+/** docs/API.md, "Work off the event loop": RSA work runs in its own lane at the lowest priority; light keys need no worker thread. */
+t.test('heavy workers run at nice 19 and start on demand; light keys start no worker thread', async t => {
   const pool = new KeygenPool({ size: 2, maxQueue: 8 })
   t.teardown(() => pool.close())
   t.equal(pool.size('heavy'), 0, 'no RSA work yet: no heavy thread')
-  t.equal(pool.size('light'), 1, 'the light lane is always up')
   t.ok(pool.ready())
-  t.equal(await pool.niceness('heavy'), 19)
+  const now = Math.floor(Date.now() / 1000)
+  for (const material of [{ kty: 'EC', crv: 'P-521' }, { kty: 'OKP', crv: 'Ed25519' }, { kty: 'OKP', crv: 'X448' }, { kty: 'oct', bits: 256 }] as const) {
+    const { jwk } = await pool.generate({ material, use: material.crv === 'X448' ? 'enc' : 'sig', iat: now, nbf: now, exp: now + 60 })
+    t.equal(jwk.kty, material.kty)
+  }
+  t.equal(pool.size('heavy'), 0, 'EC, OKP and oct keys were made without a worker thread')
+  t.equal(await pool.niceness(), 19)
   t.equal(pool.size('heavy'), 1, 'started by the work')
-  await Promise.all([0, 1, 2].map(async () => await pool.niceness('heavy')))
+  await Promise.all([0, 1, 2].map(async () => await pool.niceness()))
   t.equal(pool.size('heavy'), 2, 'never more than its size')
-  t.equal(await pool.niceness('light'), 0)
   await pool.close()
   t.notOk(pool.ready(), 'closed')
 })
@@ -31,19 +35,18 @@ t.test('an EC key does not wait behind RSA-4096 keys', async t => {
   await Promise.all(heavy)
 })
 
-t.test('a light task whose client left is finished, not torn down, and its result dropped', async t => {
+t.test('a light key whose client left is finished and its result dropped', async t => {
   const pool = new KeygenPool({ size: 2, maxQueue: 64 })
   t.teardown(() => pool.close())
   const now = Math.floor(Date.now() / 1000)
   const task = { material: { kty: 'EC', crv: 'P-256' }, use: 'sig', iat: now, nbf: now, exp: now + 60 } as any
   await pool.generate(task)
-  const threadBefore = pool.threadIds('light')
   const gone = new AbortController()
   const burst = Array.from({ length: 20 }, async () => await pool.generate(task, gone.signal))
   gone.abort()
   const outcomes = await Promise.allSettled(burst)
   t.ok(outcomes.every(outcome => outcome.status === 'rejected' && (outcome.reason as Error).name === 'ClientGoneError'), 'every answer dropped')
-  t.same(pool.threadIds('light'), threadBefore, 'the same light thread, never terminated')
+  t.equal(pool.queueSize('light'), 0, 'nothing left in flight')
   t.equal((await pool.generate(task)).jwk.crv, 'P-256', 'and it keeps working')
   const already = await pool.generate(task, AbortSignal.abort()).catch((err: Error) => err.name)
   t.equal(already, 'ClientGoneError', 'a client already gone is refused before the pool')
@@ -75,7 +78,19 @@ t.test('/ready\'s pool check fails while the light lane is past its stall limit'
   t.ok(pool.ready(), 'finished: ready again')
 })
 
-t.test('a burst of light keys on real threads: forty distinct keys, and a bad task fails alone', async t => {
+t.test('the light lane is bounded: keys in flight beyond maxQueue are a 503', async t => {
+  const pool = new KeygenPool({ size: 1, maxQueue: 4 })
+  t.teardown(() => pool.close())
+  const now = Math.floor(Date.now() / 1000)
+  const task = { material: { kty: 'EC', crv: 'P-521' }, use: 'sig', iat: now, nbf: now, exp: now + 60 } as any
+  // Handed in within one turn: none can come back before the fifth is asked for.
+  const outcomes = await Promise.allSettled(Array.from({ length: 6 }, async () => await pool.generate(task)))
+  t.same(outcomes.map(outcome => outcome.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected'])
+  t.same(outcomes.slice(4).map(outcome => (outcome as PromiseRejectedResult).reason.message), ['The key generation queue is full; retry shortly', 'The key generation queue is full; retry shortly'])
+  t.equal((await pool.generate(task)).jwk.crv, 'P-521', 'room again once they are back')
+})
+
+t.test('a burst of light keys: forty distinct keys, and a bad task fails alone', async t => {
   const pool = new KeygenPool({ size: 2, maxQueue: 128 })
   t.teardown(() => pool.close())
   const now = Math.floor(Date.now() / 1000)
