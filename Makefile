@@ -1,5 +1,5 @@
 # The two commands the README promises: `make run` and `make test`.
-.PHONY: install build run test lint typecheck bench clean chromium binary
+.PHONY: install build run test check lint typecheck bench clean chromium binary
 
 NPM ?= npm
 
@@ -20,6 +20,11 @@ typecheck: install
 
 lint: install
 	$(NPM) run lint
+
+# The fast inner loop: type check, lint, and the tests of pure modules (no server, no child process).
+UNIT_TESTS = test/services/address-policy.test.ts test/crypto/key-soundness.test.ts test/crypto/sealer.test.ts
+check: install typecheck lint
+	npx tap --disable-coverage $(UNIT_TESTS)
 
 chromium:
 	bash .ci/ensure-chromium

@@ -18,7 +18,7 @@ export interface Config {
   importAllowPrivate: boolean
 }
 
-/** The variables SPEC §1 defines, with their meaning, for `--help` texts. */
+/** The variables docs/API.md, "Running and configuration" defines, with their meaning, for `--help` texts. */
 export const CONFIG_VARIABLES: ReadonlyArray<readonly [string, string, string]> = [
   ['JWKD_HOST', '127.0.0.1', 'listen address'],
   ['JWKD_PORT', '8080', 'listen port (0 = pick a free one; the chosen URL is logged)'],

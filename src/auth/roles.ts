@@ -10,7 +10,7 @@ export const ALL_ROLES: readonly Role[] = Object.values(ROLES)
 
 export const isRole = (value: string): value is Role => (ALL_ROLES as readonly string[]).includes(value)
 
-/** Every /jwks route needs API security; the ones that deploy also need deploy (SPEC §2). */
+/** Every /jwks route needs API security; the ones that deploy also need deploy (docs/API.md, "Authentication and authorization"). */
 export const READ_ROLES: readonly Role[] = [ROLES.apiSecurity]
 export const DEPLOY_ROLES: readonly Role[] = [ROLES.apiSecurity, ROLES.deploy]
 

@@ -1,7 +1,7 @@
 import type { KeyMaterialSpec, KeyType, KeyUse } from './jwk.js'
 
 /**
- * Which JOSE algorithm fits which key (SPEC §4.1). A request may name an
+ * Which JOSE algorithm fits which key (docs/API.md, "Validation"). A request may name an
  * algorithm by its Apinizer spelling (`RSA256`, `ECDH_ES_A128KW`) or its JOSE
  * name (`RS256`, `ECDH-ES+A128KW`); the JWK always carries the JOSE name.
  */

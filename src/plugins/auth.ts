@@ -20,7 +20,7 @@ declare module 'fastify' {
 }
 
 /**
- * Bearer auth for the scope it is registered in, in the order SPEC §2 gives:
+ * Bearer auth for the scope it is registered in, in the order docs/API.md, "Authentication and authorization" gives:
  * 401 for any bad token, 403 for a missing role, then 404 for a project that
  * does not exist or is outside the token's scope (one answer for both).
  * Runs before the body is read, so nobody unauthenticated gets it parsed.

@@ -14,7 +14,7 @@ const printableLine = new RegExp(NOT_BLANK_NO_CONTROL_CHARS)
 export const isPrintableText = (value: string, maxLength: number): boolean =>
   value.length <= maxLength && value.isWellFormed() && printableLine.test(value)
 
-/** Project and environment names may appear in paths: SPEC §2. */
+/** Project and environment names may appear in paths: docs/API.md, "Authentication and authorization". */
 export const RESOURCE_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'
 export const isResourceName = (name: string): boolean => new RegExp(RESOURCE_NAME_PATTERN).test(name)
 

@@ -12,7 +12,7 @@ export const KEY_ID_TYPES = ['TIMESTAMP', 'ISO_DATE', 'SHA256', 'SHA1', 'THUMBPR
 
 const DateTime = (description: string) => Type.String({ format: 'date-time', description, examples: ['2026-01-01T00:00:00Z'] })
 
-/** Members every type's parameter object has (SPEC §4.1 "Every type"). */
+/** Members every type's parameter object has (docs/API.md, "Validation": every type takes them). */
 const commonParameters = {
   keyUseType: Type.Optional(oneOf(['SIGNATURE', 'ENCRYPTION'], {
     description: 'JWK `use`: sig or enc. Default SIGNATURE (ENCRYPTION for X25519/X448, or whatever `algorithm` implies).'

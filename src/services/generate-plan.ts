@@ -65,7 +65,7 @@ function validityOf (parameters: KeyParameters, field: string, now: Date): { not
 }
 
 /**
- * Every rule of SPEC §4.1 the schema cannot state: the parameter object
+ * Every rule of docs/API.md, "Validation" the schema cannot state: the parameter object
  * matching `type`, use versus curve, algorithm versus use and key, dates.
  */
 export function planGeneration (body: GenerateJwkBody, now: Date = new Date()): GenerationPlan {

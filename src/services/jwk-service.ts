@@ -155,7 +155,7 @@ export class JwkService {
     return { record, deploymentResult: await this.#deployAudited(actor, action, project, record) }
   }
 
-  /** Validate, generate in the pool, seal, commit, deploy everywhere: SPEC §4. */
+  /** Validate, generate in the pool, seal, commit, deploy everywhere: docs/API.md, "Generate". */
   async generate (project: NamedResource, body: GenerateJwkBody, actor: Actor, signal?: AbortSignal): Promise<DeployedJwk> {
     const plan = planGeneration(body, this.#clock())
     this.#assertFree(project, body.name, body.kid)

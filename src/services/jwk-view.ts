@@ -2,7 +2,7 @@ import { joinJwk } from '../crypto/jwk.js'
 import type { NamedResource } from '../store/named-resources.js'
 import type { JwkRecord } from '../store/jwks.js'
 
-/** A key as list and get show it (SPEC §3 "item"): metadata, no key material. */
+/** A key as list and get show it (docs/API.md, "Routes": an item): metadata, no key material. */
 export interface JwkItem {
   name: string
   description: string

@@ -59,7 +59,7 @@ function resolveAlgorithm (type: KeyType, name: string, material: KeyMaterialSpe
 
 /**
  * The key's use and algorithm, checked against each other and the key
- * (SPEC §4.1). Without an explicit use, the algorithm's use wins, then the
+ * (docs/API.md, "Validation"). Without an explicit use, the algorithm's use wins, then the
  * curve's only possible use, then SIGNATURE.
  */
 export function resolveUsage (type: KeyType, material: KeyMaterialSpec, requestedUse: KeyUse | undefined, algorithm: string | undefined, fields: UsageFields): KeyUsage {

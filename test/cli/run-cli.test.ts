@@ -4,7 +4,7 @@ import { buildTestApp, generateUrl } from '../helpers/app.js'
 import { runCliProcess } from '../helpers/processes.js'
 import { deployedIn, environmentFiles } from '../helpers/snapshots.js'
 
-/** SPEC §1 CLI: plain values on stdout, a message on stderr and a non-zero code on error. */
+/** docs/API.md, "Running and configuration" CLI: plain values on stdout, a message on stderr and a non-zero code on error. */
 async function cli (dataDir: string, ...argv: string[]): Promise<{ code: number, out: string[], err: string[] }> {
   const out: string[] = []
   const err: string[] = []

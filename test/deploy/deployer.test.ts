@@ -7,7 +7,7 @@ import { environmentDir } from '../../src/deploy/snapshot.js'
 import { buildTestApp, generateUrl, jwkUrl, PROJECT } from '../helpers/app.js'
 import { deployedIn, environmentFiles } from '../helpers/snapshots.js'
 
-/** SPEC §5 deploy: a snapshot per key in every environment, failures reported per environment, repaired on start. */
+/** docs/API.md, "Storage, secrecy, deployment" deploy: a snapshot per key in every environment, failures reported per environment, repaired on start. */
 
 const quietly = { out: () => {}, err: () => {} }
 

@@ -3,7 +3,7 @@ import { ROLES } from '../../src/auth/roles.js'
 import { issueToken } from '../../src/auth/tokens.js'
 import { buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
 
-/** SPEC §2: 401 for any bad token, 403 for a missing role, 404 for a project out of reach. */
+/** docs/API.md, "Authentication and authorization": 401 for any bad token, 403 for a missing role, 404 for a project out of reach. */
 const { app, auth } = await buildTestApp(t)
 app.store.projects.create('Other')
 

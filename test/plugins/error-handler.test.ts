@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
 
-/** SPEC §7: every failure, whatever raised it, is `{"error", "error_description"}` and nothing else. */
+/** docs/API.md, "Other errors": every failure, whatever raised it, is `{"error", "error_description"}` and nothing else. */
 const { app, auth } = await buildTestApp(t)
 const json = { ...auth, 'content-type': 'application/json' }
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { buildTestApp, generateUrl } from '../helpers/app.js'
 
-/** SPEC §6: a bounded queue answers 503 with Retry-After; a client that leaves while queued is cancelled. */
+/** docs/API.md, "Work off the event loop": a bounded queue answers 503 with Retry-After; a client that leaves while queued is cancelled. */
 
 const rsa4096 = (name: string): object => ({ name, type: 'RSA', rsa: { keySize: 4096 } })
 

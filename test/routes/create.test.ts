@@ -6,7 +6,7 @@ import { PROJECT, buildTestApp, jwkUrl } from '../helpers/app.js'
 import { freshPrivateJwk } from '../helpers/keys.js'
 import { proveKeyWorks } from '../helpers/prove-key.js'
 
-/** SPEC §3 create: a key from pasted JWK text or from a URL, vetted by really importing it. */
+/** docs/API.md, "Routes" create: a key from pasted JWK text or from a URL, vetted by really importing it. */
 const { app, auth } = await buildTestApp(t)
 const createUrl = `/apiops/projects/${PROJECT}/jwks/`
 

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { buildTestApp, generateUrl } from '../helpers/app.js'
 
-/** Names and kids stay unique when many requests race (SPEC §4.2 "Uniqueness holds under concurrent requests"). */
+/** Names and kids stay unique when many requests race (docs/API.md, "Key ID"). */
 const { app, auth } = await buildTestApp(t)
 
 t.test('50 concurrent generates with one name: exactly one 200', async t => {

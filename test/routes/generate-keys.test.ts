@@ -3,7 +3,7 @@ import { PROJECT, buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
 import { proveKeyWorks } from '../helpers/prove-key.js'
 
 /**
- * Every (type, size or curve, use, algorithm) combination SPEC §4.1 allows,
+ * Every (type, size or curve, use, algorithm) combination docs/API.md, "Validation" allows,
  * generated through the API, read back with GET, and proven to work by an
  * independent library. The table below is written from the spec, not from
  * jwkd's own algorithm table, so a wrong rule there cannot pass here.

@@ -3,7 +3,7 @@ import { calculateJwkThumbprint, exportSPKI, importJWK } from 'jose'
 import t from 'tap'
 import { buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
 
-/** SPEC §4.2, each keyIdType checked against a computation that does not use jwkd's code. */
+/** docs/API.md, "Key ID", each keyIdType checked against a computation that does not use jwkd's code. */
 const FROZEN = new Date('2026-11-30T00:00:00.000Z')
 const { app, auth } = await buildTestApp(t, { clock: () => FROZEN })
 

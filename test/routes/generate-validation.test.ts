@@ -2,7 +2,7 @@ import t from 'tap'
 import { buildTestApp, generateUrl } from '../helpers/app.js'
 
 /**
- * Every rule of SPEC §4.1, each with its status and message. None of these
+ * Every rule of docs/API.md, "Validation", each with its status and message. None of these
  * requests reaches the worker pool, and none stores anything.
  */
 const { app, auth } = await buildTestApp(t)

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { PROJECT, buildTestApp, generateUrl } from '../helpers/app.js'
 
-/** The list route: everything by default (SPEC §3), pages on request. */
+/** The list route: everything by default (docs/API.md, "Routes"), pages on request. */
 const { app, auth } = await buildTestApp(t)
 const listUrl = `/apiops/projects/${PROJECT}/jwks/`
 const list = async (query = ''): Promise<{ statusCode: number, body: any }> => {

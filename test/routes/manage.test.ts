@@ -2,7 +2,7 @@ import t from 'tap'
 import { PROJECT, buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
 import { deployedIn } from '../helpers/snapshots.js'
 
-/** SPEC §3 update, delete, export, environments. */
+/** docs/API.md, "Routes" update, delete, export, environments. */
 const { app, auth, dataDir } = await buildTestApp(t, { environments: ['staging'] })
 const projectId = app.store.projects.findByName(PROJECT)!.id
 

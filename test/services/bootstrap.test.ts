@@ -6,7 +6,7 @@ import { adminTokenPath } from '../../src/services/bootstrap.js'
 import { masterKeyPath } from '../../src/crypto/master-key.js'
 import { buildTestApp } from '../helpers/app.js'
 
-/** SPEC §1 first start: schema, `production`, an admin token in a 0600 file whose path — not value — is logged. */
+/** docs/API.md, "Running and configuration" first start: schema, `production`, an admin token in a 0600 file whose path — not value — is logged. */
 t.test('first start on an empty data directory', async t => {
   const lines: string[] = []
   const stream = new Writable({ write (chunk, _encoding, done) { lines.push(chunk.toString()); done() } })

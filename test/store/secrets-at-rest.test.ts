@@ -4,7 +4,7 @@ import t from 'tap'
 import { buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
 
 /**
- * SPEC §5: after a run of generations, no private member value of any key
+ * docs/API.md, "Storage, secrecy, deployment": after a run of generations, no private member value of any key
  * appears in the database file, its WAL, or any snapshot — neither as the
  * base64url text of the JWK nor as raw bytes.
  */
