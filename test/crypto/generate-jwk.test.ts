@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { cleanEnv } from '../../bench/lib/processes.js'
 import { generateKeyMembers } from '../../src/crypto/generate-jwk.js'
 import type { Jwk } from '../../src/crypto/jwk.js'
@@ -20,6 +20,20 @@ t.test('generated members are a working private key', async t => {
   }
 })
 
+/** Runs `script` in a child with a one-megabyte young generation: it must print `done`, not hang until killed. */
+function finishesUnderConstantGc (t: Test, script: string, timeout: number): void {
+  const child = spawnSync(process.execPath, ['--max-semi-space-size=1', '--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: ROOT,
+    env: cleanEnv(),
+    encoding: 'utf8',
+    timeout,
+    killSignal: 'SIGKILL'
+  })
+  t.equal(child.signal, null, 'not killed by the timeout (a hang)')
+  t.equal(child.status, 0, child.stderr)
+  t.equal(child.stdout, 'done')
+}
+
 // Node 20 deadlocks a thread that exports a freshly generated KeyObject when
 // a GC during the export finalizes the generation job (see generate-jwk.ts).
 // A one-megabyte young generation makes such a GC likely: the KeyObject
@@ -31,16 +45,7 @@ t.test('tens of thousands of keys under constant GC never hang the thread', asyn
     for (let i = 0; i < 20000; i++) generateKeyMembers({ kty: 'OKP', crv: 'Ed25519' })
     process.stdout.write('done')
   `
-  const child = spawnSync(process.execPath, ['--max-semi-space-size=1', '--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: ROOT,
-    env: cleanEnv(),
-    encoding: 'utf8',
-    timeout: 60_000,
-    killSignal: 'SIGKILL'
-  })
-  t.equal(child.signal, null, 'not killed by the timeout (a hang)')
-  t.equal(child.status, 0, child.stderr)
-  t.equal(child.stdout, 'done')
+  finishesUnderConstantGc(t, script, 60_000)
 })
 
 t.test('the light lane\'s asynchronous generation, 50 in flight under constant GC, never hangs either', async t => {
@@ -51,14 +56,5 @@ t.test('the light lane\'s asynchronous generation, 50 in flight under constant G
     }
     process.stdout.write('done')
   `
-  const child = spawnSync(process.execPath, ['--max-semi-space-size=1', '--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: ROOT,
-    env: cleanEnv(),
-    encoding: 'utf8',
-    timeout: 120_000,
-    killSignal: 'SIGKILL'
-  })
-  t.equal(child.signal, null, 'not killed by the timeout (a hang)')
-  t.equal(child.status, 0, child.stderr)
-  t.equal(child.stdout, 'done')
+  finishesUnderConstantGc(t, script, 120_000)
 })
