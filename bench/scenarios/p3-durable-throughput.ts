@@ -1,7 +1,7 @@
 import { ecBody, ed25519Body, expectClean, generateLoad } from '../lib/jwkd-client.js'
 import { load } from '../lib/load.js'
 import { startBare, startJwkd } from '../lib/processes.js'
-import { round, summarize } from '../lib/stats.js'
+import { rateRatioRow } from '../lib/rows.js'
 import type { BenchOptions, Row } from '../lib/types.js'
 
 /**
@@ -22,22 +22,13 @@ export async function durableThroughput (options: BenchOptions): Promise<Row[]> 
     await load({ url: `${bare.url}/generate/ec`, method: 'POST', connections: 50, duration: 2, body: kinds[0]!.body })
     await generateLoad(jwkd, 'p3', kinds[0]!.body, { connections: 50, duration: 2 })
     for (const kind of kinds) {
-      const ratios: number[] = []
-      const figures: string[] = []
+      const rates = []
       for (let repeat = 0; repeat < repeats; repeat++) {
         const baseline = expectClean(await load({ url: `${bare.url}/generate/${kind.bare}`, method: 'POST', connections: 50, duration: seconds, body: kind.body }), 'P3 bare')
         const full = expectClean(await generateLoad(jwkd, 'p3', kind.body, { connections: 50, duration: seconds }), 'P3 jwkd')
-        ratios.push(full.rate / baseline.rate)
-        figures.push(`${round(full.rate, 0)}/${round(baseline.rate, 0)}`)
+        rates.push({ jwkd: full.rate, bare: baseline.rate })
       }
-      const measured = summarize(ratios)
-      rows.push({
-        scenario: `P3 ${kind.name} durable generate ÷ bare route (c = 50, 2 environments)`,
-        measured,
-        target: '≥ 0.5',
-        met: measured.median >= 0.5,
-        detail: `req/s jwkd/bare per repeat: ${figures.join(', ')}`
-      })
+      rows.push(rateRatioRow(`P3 ${kind.name} durable generate ÷ bare route (c = 50, 2 environments)`, 0.5, rates))
     }
   } finally {
     await Promise.all([bare.stop(), jwkd.stop()])

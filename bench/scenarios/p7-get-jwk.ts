@@ -1,7 +1,7 @@
 import { ecBody, expectClean, generateLoad } from '../lib/jwkd-client.js'
 import { load } from '../lib/load.js'
 import { startBare, startJwkd } from '../lib/processes.js'
-import { round, summarize } from '../lib/stats.js'
+import { rateRatioRow } from '../lib/rows.js'
 import type { BenchOptions, Row } from '../lib/types.js'
 
 /**
@@ -21,22 +21,13 @@ export async function getJwk (options: BenchOptions): Promise<Row[]> {
     if (!answer.ok) throw new Error(`P7: GET answered ${answer.status}`)
     const stored = await fetch(`${bare.url}/fixture/jwk`, { method: 'PUT', headers: { 'content-type': 'text/plain', 'x-content-type': 'application/json; charset=utf-8' }, body: await answer.text() })
     if (!stored.ok) throw new Error(`P7: mirroring: ${stored.status}`)
-    const ratios: number[] = []
-    const figures: string[] = []
+    const rates = []
     for (let repeat = 0; repeat < repeats; repeat++) {
       const baseline = expectClean(await load({ url: `${bare.url}/fixture/jwk`, connections: 50, duration: seconds }), 'P7 bare')
       const served = expectClean(await load({ url, connections: 50, duration: seconds, headers }), 'P7 jwkd')
-      ratios.push(served.rate / baseline.rate)
-      figures.push(`${round(served.rate, 0)}/${round(baseline.rate, 0)}`)
+      rates.push({ jwkd: served.rate, bare: baseline.rate })
     }
-    const measured = summarize(ratios)
-    return [{
-      scenario: 'P7 GET one key with its private members ÷ bare route, same bytes (c = 50)',
-      measured,
-      target: '≥ 0.5',
-      met: measured.median >= 0.5,
-      detail: `req/s jwkd/bare per repeat: ${figures.join(', ')}`
-    }]
+    return [rateRatioRow('P7 GET one key with its private members ÷ bare route, same bytes (c = 50)', 0.5, rates)]
   } finally {
     await Promise.all([bare.stop(), jwkd.stop()])
   }
