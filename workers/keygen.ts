@@ -1,7 +1,6 @@
 // A piscina worker: RSA key generation, and vetting of imported keys. It imports
 // crypto code and nothing else, so a worker thread never loads Fastify, the
 // database or the master key.
-import { getPriority } from 'node:os'
 import { generateJwk } from '../src/crypto/generate-jwk.js'
 import { inspectJwk, type InspectResult } from '../src/crypto/inspect-jwk.js'
 import type { KeygenResult, KeygenTask } from '../src/crypto/keygen-task.js'
@@ -15,9 +14,4 @@ export default function keygen (task: KeygenTask): KeygenResult {
 
 export function inspect (jwk: unknown): InspectResult {
   return inspectJwk(jwk)
-}
-
-/** This thread's nice value (getpriority on the calling thread). */
-export function niceness (): number {
-  return getPriority()
 }

@@ -5,40 +5,20 @@ import type { KeygenResult, KeygenTask } from '../crypto/keygen-task.js'
 import { ClientGoneError, ServiceUnavailableError } from '../errors.js'
 import { workerFile } from '../worker-files.js'
 
-/**
- * RSA work (seconds per key) and everything else (tens of microseconds) go
- * to separate lanes, so an EC key never waits behind RSA-4096 jobs. The
- * heavy lane is a piscina pool; the light lane is Node's asynchronous key
- * generation in libuv's thread pool: a hand-off to a worker isolate cost more
- * than the key (docs/PERFORMANCE.md), and an always-on isolate tens of MB.
- */
+/** RSA (seconds per key) and the rest (microseconds) never share a queue: an EC key must not wait behind RSA-4096. */
 export type Lane = 'heavy' | 'light'
 export const LANES: readonly Lane[] = ['heavy', 'light']
 
-/**
- * Heavy workers run at the lowest CPU priority (nice 19; on Linux a thread's
- * nice value is its own): alone they get every free cycle, but the event
- * loop and light keys take the CPU from them whenever they need it.
- */
+/** Lowest CPU priority: RSA gets every idle cycle, and yields them to the event loop. */
 const HEAVY_NICE = 19
 
-/**
- * RSA threads exist while there is RSA work (and a minute after): most
- * deployments generate EC and OKP keys, and an idle thread still holds a
- * V8 heap of its own. Starting one costs tens of milliseconds; an RSA key
- * takes hundreds at least. The light lane's threads are always there.
- */
+/** An idle thread still holds a V8 heap; starting one costs far less than an RSA key. */
 const HEAVY_IDLE_MS = 60_000
 
-/** Key generation keeps nothing alive across tasks: a small young generation costs a few scavenges and saves 10–20 MB per busy thread. */
+/** Key generation keeps nothing across tasks: a small young generation saves 10–20 MB per thread. */
 const WORKER_YOUNG_GENERATION_MB = 4
 
-/**
- * How long the light lane may hold work without finishing any before /ready
- * fails. A libuv job that never comes back (a native deadlock, like the one
- * src/crypto/generate-jwk.ts avoids) cannot be cancelled: only a restart
- * helps, and readiness is how an orchestrator learns it should do one.
- */
+/** A libuv job that never returns cannot be cancelled: failing /ready asks for the restart that helps. */
 export const LIGHT_STALL_MS = 30_000
 
 /** libuv's thread pool, which the light lane's keys share with file and DNS work. */
@@ -82,7 +62,7 @@ export interface KeygenPoolOptions {
   }
 }
 
-type Pool = Piscina<unknown, KeygenResult | InspectResult | number>
+type Pool = Piscina<unknown, KeygenResult | InspectResult>
 
 export const laneOfTask = (task: KeygenTask): Lane => task.material.kty === 'RSA' ? 'heavy' : 'light'
 
@@ -155,18 +135,7 @@ export class KeygenPool {
     return await this.#run('heavy', signal, () => this.#heavy.run(jwk, { name: 'inspect', signal: signal ?? null })) as InspectResult
   }
 
-  /** The nice value the heavy lane's workers run at: proof the priority took effect. */
-  async niceness (): Promise<number> {
-    return await this.#run('heavy', undefined, () => this.#heavy.run(null, { name: 'niceness' })) as number
-  }
-
-  /**
-   * Runs `submit` within the lane's bound. piscina cancels a running task by
-   * terminating its thread: worth it for an RSA key (seconds of work), so the
-   * heavy lane gets the client's signal. A libuv job cannot be cancelled and
-   * takes microseconds: it finishes, and a client that left meanwhile gets
-   * nothing stored.
-   */
+  /** Within the lane's bound. Only RSA is worth cancelling (piscina ends the thread); a light key finishes and is dropped. */
   async #run (lane: Lane, signal: AbortSignal | undefined, submit: () => Promise<unknown>): Promise<unknown> {
     // piscina's own maxQueue does not count tasks that carry an AbortSignal
     // (they wait in a separate, unbounded queue), so the bound is kept here.

@@ -5,6 +5,7 @@ import { BadRequestError } from '../errors.js'
 import type { GenerateJwkBody, KeyParameters } from '../schemas/generate.js'
 import { KEY_TYPES } from '../schemas/generate.js'
 import { EC_CURVES, OKP_CURVES, resolveUsage } from './key-usage.js'
+import { fromNumericDate, oneYearAfter, toNumericDate } from './validity.js'
 
 /** A validated generate request, resolved into what the worker and the store need. */
 export interface GenerationPlan {
@@ -44,20 +45,12 @@ function parametersOf (body: GenerateJwkBody): KeyParameters {
   return parameters
 }
 
-const numericDate = (date: Date): number => Math.floor(date.getTime() / 1000)
-
 /** Whole seconds: JWK NumericDates have no fractions, so neither do the stored times. */
-const toSecond = (date: Date): Date => new Date(numericDate(date) * 1000)
+const toSecond = (date: Date): Date => fromNumericDate(toNumericDate(date))
 
 function validityOf (parameters: KeyParameters, field: string, now: Date): { notBefore: Date, expiresAt: Date } {
   const notBefore = toSecond(parameters.notBeforeTime === undefined ? now : new Date(parameters.notBeforeTime))
-  let expiresAt: Date
-  if (parameters.expirationTime === undefined) {
-    expiresAt = new Date(notBefore)
-    expiresAt.setUTCFullYear(expiresAt.getUTCFullYear() + 1)
-  } else {
-    expiresAt = toSecond(new Date(parameters.expirationTime))
-  }
+  const expiresAt = parameters.expirationTime === undefined ? oneYearAfter(notBefore) : toSecond(new Date(parameters.expirationTime))
   if (expiresAt.getTime() <= notBefore.getTime()) {
     throw new BadRequestError(`${field}.expirationTime (${expiresAt.toISOString()}) must be after notBeforeTime (${notBefore.toISOString()})`)
   }
@@ -80,9 +73,9 @@ export function planGeneration (body: GenerateJwkBody, now: Date = new Date()): 
   const task: KeygenTask = {
     material,
     use: keyUse === 'SIGNATURE' ? 'sig' : 'enc',
-    iat: numericDate(now),
-    nbf: numericDate(notBefore),
-    exp: numericDate(expiresAt)
+    iat: toNumericDate(now),
+    nbf: toNumericDate(notBefore),
+    exp: toNumericDate(expiresAt)
   }
   if (rule !== undefined) task.alg = rule.alg
   if (body.kid !== undefined) task.kid = body.kid

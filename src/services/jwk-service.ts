@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import type { InspectedKey } from '../crypto/inspect-jwk.js'
-import type { Jwk, KeyUse } from '../crypto/jwk.js'
-import { orderJwk, splitJwk } from '../crypto/jwk.js'
+import type { Jwk } from '../crypto/jwk.js'
+import { splitJwk } from '../crypto/jwk.js'
 import { timeKid } from '../crypto/kid.js'
 import { jwkAdditionalData, type Sealer } from '../crypto/sealer.js'
 import type { Deployer } from '../deploy/deployer.js'
@@ -9,18 +8,18 @@ import { BadRequestError, FetchFailedError, NotFoundError, jwkNotFound, projectN
 import { laneOfTask, type KeygenPool } from '../pool/keygen-pool.js'
 import type { DeploymentResult } from '../schemas/common.js'
 import type { GenerateJwkBody } from '../schemas/generate.js'
-import { isPrintableText } from '../schemas/common.js'
 import type { CreateJwkBody, UpdateJwkBody } from '../schemas/manage.js'
 import { KidTakenError, NameTakenError, ProjectGoneError } from '../store/errors.js'
 import type { AuditEntry } from '../store/audit.js'
 import type { Announcement } from '../store/group-commit.js'
-import type { JwkRecord, KidAssignment, ListPage, NewJwk } from '../store/jwks.js'
+import type { JwkRecord, KidAssignment, ListPage } from '../store/jwks.js'
 import type { NamedResource } from '../store/named-resources.js'
 import type { Store } from '../store/store.js'
 import { planGeneration, type GenerationPlan } from './generate-plan.js'
 import type { UrlFetcher } from './fetch-url.js'
 import { loadImportDocument, type ImportSource } from './import-plan.js'
-import { resolveUsage } from './key-usage.js'
+import { describeDeployment } from './deployment-result.js'
+import { draftImport, type Draft } from './import-draft.js'
 import { toDetail, toItem, type JwkDetail, type JwkItem } from './jwk-view.js'
 
 /** Seals and opens private members: a Sealer, or the Vault that follows master-key rotations. */
@@ -48,9 +47,6 @@ export interface JwkServiceDeps {
   clock?: () => Date
 }
 
-/** A key ready to be stored: everything but its id, kid and bookkeeping. */
-type Draft = Omit<NewJwk, 'id' | 'projectId' | 'sealedPrivate' | 'createdAt'> & { privateMembers: Record<string, string> | undefined }
-
 const nameTaken = (name: string): BadRequestError =>
   new BadRequestError(`JWK (name: ${name}) is already exist! Try update operation if want to change its value.`)
 
@@ -72,12 +68,6 @@ const auditEntry = (actor: Actor, action: string, project: NamedResource, record
   outcome,
   requestId: actor.requestId
 })
-
-// A Map, not an object literal: a foreign "use" such as "constructor" must find nothing.
-const USES = new Map<unknown, KeyUse>([['sig', 'SIGNATURE'], ['enc', 'ENCRYPTION']])
-
-const numericDate = (value: unknown, fallback: number): number =>
-  typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 253_402_300_800 ? value : fallback
 
 export class JwkService {
   readonly #store: Store
@@ -123,7 +113,9 @@ export class JwkService {
   }
 
   async #deployAudited (actor: Actor, action: string, project: NamedResource, record: JwkRecord, undeploy = false): Promise<DeploymentResult> {
-    const result = undeploy ? await this.#deployer.undeploy(record) : await this.#deployer.deploy(record, project.name)
+    const result = undeploy
+      ? describeDeployment(await this.#deployer.undeploy(record), 'Undeployment')
+      : describeDeployment(await this.#deployer.deploy(record, project.name), 'Deployment')
     if (!result.success) {
       await this.#store.commits.run(() => this.#store.audit.append(auditEntry(actor, action, project, record, `partial: ${result.message}`)))
     }
@@ -204,50 +196,10 @@ export class JwkService {
     try {
       const inspected = await this.#keygen.inspect(source.jwk, signal)
       if (!inspected.ok) throw new BadRequestError(`The key cannot be imported: ${inspected.reason}`)
-      return this.#importDraft(body, source, inspected.key)
+      return draftImport(body, source, inspected.key, this.#clock())
     } catch (err) {
       if (source.sourceUrl === null || !(err instanceof BadRequestError)) throw err
       throw new FetchFailedError(new URL(source.sourceUrl).origin, `${source.sourceUrl}: ${err.message}`)
-    }
-  }
-
-  #importDraft (body: CreateJwkBody, source: ImportSource, key: InspectedKey): Draft {
-    const { jwk } = source
-    if (body.type !== undefined && body.type !== key.type) throw new BadRequestError(`The key is of type ${key.type}, not ${body.type}`)
-    if (jwk.use !== undefined && !USES.has(jwk.use)) {
-      throw new BadRequestError('The key\'s "use" must be "sig" or "enc"')
-    }
-    if (jwk.alg !== undefined && typeof jwk.alg !== 'string') throw new BadRequestError('The key\'s "alg" must be a string')
-    if (jwk.kid !== undefined && (typeof jwk.kid !== 'string' || !isPrintableText(jwk.kid, 255))) {
-      throw new BadRequestError('The key\'s "kid" must be printable text of 1 to 255 characters')
-    }
-    const { keyUse, rule } = resolveUsage(key.type, key.material, USES.get(jwk.use), jwk.alg as string | undefined,
-      { use: 'The key\'s "use"', algorithm: 'The key\'s "alg"' })
-    const now = Math.floor(this.#clock().getTime() / 1000)
-    const nbf = numericDate(jwk.nbf, now)
-    const yearLater = new Date(nbf * 1000)
-    yearLater.setUTCFullYear(yearLater.getUTCFullYear() + 1)
-    const exp = numericDate(jwk.exp, yearLater.getTime() / 1000)
-    if (exp <= nbf) throw new BadRequestError('The key\'s "exp" must be after its "nbf"')
-    const full: Jwk = { ...key.members, use: keyUse === 'SIGNATURE' ? 'sig' : 'enc', iat: numericDate(jwk.iat, now), nbf, exp }
-    if (rule !== undefined) full.alg = rule.alg
-    if (typeof jwk.kid === 'string') full.kid = jwk.kid
-    const { publicJwk, privateMembers } = splitJwk(orderJwk(full))
-    return {
-      name: body.name,
-      description: body.description ?? '',
-      sourceType: source.sourceType,
-      sourceId: null,
-      sourceUrl: source.sourceUrl,
-      type: key.type,
-      keyUse,
-      algorithm: rule?.alg ?? null,
-      parameters: { keyUseType: keyUse },
-      publicJwk,
-      privateMembers: key.hasPrivate ? privateMembers : undefined,
-      thumbprint: key.thumbprint,
-      notBefore: new Date(nbf * 1000).toISOString(),
-      expiresAt: new Date(exp * 1000).toISOString()
     }
   }
 

@@ -1,10 +1,5 @@
+import { PendingBatch, type Outcome } from '../batching/pending-batch.js'
 import type { Db } from './database.js'
-
-interface Pending {
-  work: () => unknown
-  resolve: (value: unknown) => void
-  reject: (reason: unknown) => void
-}
 
 /** A write on its way (its key still being generated, say): the next batch waits for it, briefly. */
 export interface Announcement {
@@ -21,7 +16,7 @@ export interface Announcement {
  * this only bounds it. A commit blocks the event loop (better-sqlite3 is
  * synchronous, the fsync included), so fewer, larger commits are main-thread
  * time saved: at c = 50, 2 ms gave batches of ~7 and 2 400 req/s, 10 ms
- * batches of ~47 and 3 100 req/s with a lower p99 (bench P3, 2026-11-30).
+ * batches of ~47 and 3 100 req/s with a lower p99 (bench P3).
  */
 export const MAX_BATCH_WAIT_MS = 10
 
@@ -35,7 +30,7 @@ export const MAX_BATCH_WAIT_MS = 10
 export class GroupCommit {
   readonly #db: Db
   readonly #savepoint: (work: () => unknown) => unknown
-  #batch: Pending[] = []
+  readonly #batch = new PendingBatch<() => unknown, unknown>()
   /** announced writes not handed in yet */
   #coming = 0
   #immediate: NodeJS.Immediate | undefined
@@ -50,10 +45,9 @@ export class GroupCommit {
   }
 
   async run<T> (work: () => T): Promise<T> {
-    return await new Promise<T>((resolve, reject) => {
-      this.#batch.push({ work, resolve: resolve as (value: unknown) => void, reject })
-      this.#schedule()
-    })
+    const result = this.#batch.add(work)
+    this.#schedule()
+    return await (result as Promise<T>)
   }
 
   announce (): Announcement {
@@ -63,7 +57,7 @@ export class GroupCommit {
       if (!pending) return
       pending = false
       this.#coming--
-      if (this.#batch.length > 0) this.#schedule()
+      if (this.#batch.size > 0) this.#schedule()
     }
     return {
       run: async work => {
@@ -89,29 +83,24 @@ export class GroupCommit {
     clearTimeout(this.#timer)
     this.#immediate = undefined
     this.#timer = undefined
-    const batch = this.#batch
-    if (batch.length === 0) return
-    this.#batch = []
-    const outcomes: Array<{ ok: boolean, value: unknown }> = []
+    if (this.#batch.size === 0) return
+    const batch = this.#batch.take()
+    const outcomes: Array<Outcome<unknown>> = []
     try {
       this.#db.transaction(() => {
-        for (const { work } of batch) {
+        for (const work of batch.items) {
           try {
             outcomes.push({ ok: true, value: this.#savepoint(work) })
-          } catch (err) {
-            outcomes.push({ ok: false, value: err })
+          } catch (error) {
+            outcomes.push({ ok: false, error })
           }
         }
       }).immediate()
     } catch (err) {
       // The commit itself failed: nothing of the batch is on disk.
-      for (const pending of batch) pending.reject(err)
+      batch.fail(err)
       return
     }
-    batch.forEach((pending, index) => {
-      const outcome = outcomes[index]!
-      if (outcome.ok) pending.resolve(outcome.value)
-      else pending.reject(outcome.value)
-    })
+    batch.settle(outcomes)
   }
 }

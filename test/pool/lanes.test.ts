@@ -1,5 +1,21 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { getPriority } from 'node:os'
 import t from 'tap'
 import { KeygenPool, LaneProgress } from '../../src/pool/keygen-pool.js'
+
+/** The nice values of this process's threads, from the kernel (a Linux thread's nice value is its own). */
+function threadNiceValues (): number[] {
+  return readdirSync('/proc/self/task').map(tid => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+    // Fields after the command name, which is in parentheses and may hold spaces; nice is field 19.
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+  })
+}
+
+const rsaTask = (): any => {
+  const now = Math.floor(Date.now() / 1000)
+  return { material: { kty: 'RSA', modulusLength: 2048 }, use: 'sig', iat: now, nbf: now, exp: now + 60 }
+}
 
 /** docs/API.md, "Work off the event loop": RSA work runs in its own lane at the lowest priority; light keys need no worker thread. */
 t.test('heavy workers run at nice 19 and start on demand; light keys start no worker thread', async t => {
@@ -13,10 +29,13 @@ t.test('heavy workers run at nice 19 and start on demand; light keys start no wo
     t.equal(jwk.kty, material.kty)
   }
   t.equal(pool.size('heavy'), 0, 'EC, OKP and oct keys were made without a worker thread')
-  t.equal(await pool.niceness(), 19)
+  t.equal(threadNiceValues().filter(nice => nice === 19).length, 0, 'no thread at nice 19 before RSA work')
+  await pool.generate(rsaTask())
   t.equal(pool.size('heavy'), 1, 'started by the work')
-  await Promise.all([0, 1, 2].map(async () => await pool.niceness()))
+  await Promise.all([0, 1, 2].map(async () => await pool.generate(rsaTask())))
   t.equal(pool.size('heavy'), 2, 'never more than its size')
+  t.equal(threadNiceValues().filter(nice => nice === 19).length, 2, 'both heavy threads run at nice 19')
+  t.equal(getPriority(), 0, 'the event loop\'s thread keeps its priority')
   await pool.close()
   t.notOk(pool.ready(), 'closed')
 })
