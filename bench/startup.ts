@@ -1,10 +1,10 @@
 // Start-up time of dist/jwkd against `node dist/src/server.js`, alternating,
 // same run: spawn → "Server listening" on stdout. `make binary` first.
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { cleanEnv, spawnListening } from '../harness/processes.js'
 import { median, round } from './lib/stats.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -16,16 +16,9 @@ const commands: Record<string, string[]> = {
 async function startOnce (command: string[]): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'jwkd-startup-'))
   const started = performance.now()
-  const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, JWKD_DATA_DIR: dataDir, JWKD_PORT: '0' }, stdio: ['ignore', 'pipe', 'ignore'] })
-  const elapsed = await new Promise<number>((resolve, reject) => {
-    let output = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk
-      if (output.includes('Server listening')) resolve(performance.now() - started)
-    })
-    child.once('exit', code => reject(new Error(`exited ${code}`)))
-  })
-  child.kill('SIGKILL')
+  const server = await spawnListening(command[0]!, command.slice(1), { env: cleanEnv({ JWKD_DATA_DIR: dataDir, JWKD_PORT: '0' }) })
+  const elapsed = performance.now() - started
+  await server.stop('SIGKILL')
   rmSync(dataDir, { recursive: true, force: true })
   return elapsed
 }

@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { randomUUID } from 'node:crypto'
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify'
+import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config.js'
 import { BadRequestError, JwkdError } from './errors.js'
 import auditFailures from './plugins/audit-failures.js'
@@ -24,6 +25,7 @@ import healthRoutes from './routes/health.js'
 import jwkRoutes from './routes/jwks.js'
 import publicJwksRoutes from './routes/public-jwks.js'
 import { validatorCompiler } from './schemas/validator.js'
+import type { RuntimeAssets } from './runtime-assets.js'
 import { VERSION } from './version.js'
 
 export const BODY_LIMIT = 64 * 1024
@@ -44,7 +46,9 @@ export interface BuildOptions {
   /** false silences the log; a stream receives it (with the same level and redaction) */
   logger?: false | { stream: { write: (line: string) => void }, level?: string }
   /** the service's notion of now (tests pin it) */
-  clock?: () => Date
+  clock?: Clock
+  /** where the single executable extracted what it carries; empty otherwise */
+  assets?: RuntimeAssets
   /** overrides REQUEST_TIMEOUT_MS and how often Node checks it (tests shorten both) */
   requestTimeout?: { ms: number, checkEveryMs: number }
 }
@@ -82,6 +86,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
       untyped.code(mapped.statusCode).send(mapped.toBody())
     }
   }).withTypeProvider<TypeBoxTypeProvider>()
+  const clock = options.clock ?? systemClock
+  const assets = options.assets ?? {}
 
   app.setValidatorCompiler(validatorCompiler)
   // The id on every log line of a request, handed back so an operator can find them.
@@ -94,14 +100,14 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(jsonBody)
   await app.register(shutdown)
   // Before any route, so the OpenAPI document sees them all.
-  await app.register(documentation, { version: VERSION })
-  await app.register(storePlugin, { dataDir: config.dataDir })
+  await app.register(documentation, { version: VERSION, staticDir: assets.documentationDir })
+  await app.register(storePlugin, { dataDir: config.dataDir, clock, sqlite: assets.sqlite })
   await app.register(vaultPlugin, { config })
   await app.register(bootstrapPlugin, { dataDir: config.dataDir })
   await app.register(metricsPlugin)
-  await app.register(keygenPlugin, { size: config.poolSize, maxQueue: config.poolMaxQueue })
-  await app.register(deployerPlugin, { dataDir: config.dataDir })
-  await app.register(servicesPlugin, { config, clock: options.clock })
+  await app.register(keygenPlugin, { size: config.poolSize, maxQueue: config.poolMaxQueue, workers: assets.workers })
+  await app.register(deployerPlugin, { dataDir: config.dataDir, workers: assets.workers })
+  await app.register(servicesPlugin, { config })
 
   await app.register(healthRoutes)
   await app.register(publicJwksRoutes)

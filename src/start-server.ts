@@ -1,12 +1,13 @@
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
+import type { RuntimeAssets } from './runtime-assets.js'
 
 /** Start-up: configuration, the app, the port, and a clean stop on SIGINT/SIGTERM. */
-export async function startServer (env: Record<string, string | undefined> = process.env): Promise<void> {
+export async function startServer (env: Record<string, string | undefined> = process.env, assets: RuntimeAssets = {}): Promise<void> {
   // Every file the server creates in the data directory is the owner's alone.
   process.umask(0o077)
   const config = loadConfig(env)
-  const app = await buildApp(config)
+  const app = await buildApp(config, { assets })
   let closing = false
   const shutdown = (signal: string): void => {
     if (closing) return

@@ -1,15 +1,12 @@
 // Tests run the .ts sources, production the compiled dist/: a worker sits in
 // workers/ beside src/ in both layouts (rootDir "."), with the same extension
 // as this file. The single executable extracts its bundled workers and says
-// where they are.
+// where they are (RuntimeAssets).
 export type WorkerName = 'keygen' | 'snapshot-writer'
 
-const overrides = new Map<WorkerName, string>()
-
-export function useWorkerFile (name: WorkerName, url: string): void {
-  overrides.set(name, url)
-}
+/** Worker modules elsewhere than beside src/: file: URLs by name. */
+export type WorkerFiles = Partial<Record<WorkerName, string>>
 
 /** The worker's file, as a file: URL. */
-export const workerFile = (name: WorkerName): URL =>
-  new URL(overrides.get(name) ?? new URL(`../workers/${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href)
+export const workerFile = (name: WorkerName, elsewhere: WorkerFiles = {}): URL =>
+  new URL(elsewhere[name] ?? new URL(`../workers/${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href)

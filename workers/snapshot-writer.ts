@@ -2,16 +2,14 @@
 // databases, so their fsyncs block this thread and not the event loop. It
 // imports the snapshot store and nothing else: no Fastify, no master key.
 // One thread (see SnapshotWriter): its connections stay open between batches.
-import { createRequire } from 'node:module'
 import { workerData } from 'node:worker_threads'
 import { OpenEnvironments } from '../src/deploy/open-environments.js'
 import type { WriteBatch, WriteOutcome, WriterData } from '../src/deploy/writer-messages.js'
-import { useNativeBinding } from '../src/store/database.js'
+import { loadSqliteBinding } from '../src/store/database.js'
 
-const { dataDir, nativeBindingPath } = workerData as WriterData
-if (nativeBindingPath !== undefined) useNativeBinding(createRequire(nativeBindingPath)(nativeBindingPath) as object, nativeBindingPath)
+const { dataDir, sqlitePath } = workerData as WriterData
 
-const environments = new OpenEnvironments(dataDir)
+const environments = new OpenEnvironments(dataDir, { sqlite: sqlitePath === undefined ? undefined : loadSqliteBinding(sqlitePath) })
 
 export default function writeBatch (batch: WriteBatch): WriteOutcome {
   environments.retain(batch.environments)

@@ -28,7 +28,7 @@ export function issueToken (store: Store, options: { name: string, roles: string
 }
 
 /** `Bearer <token>` → the live token it names, or undefined for any kind of failure. */
-export function authenticate (store: Store, authorization: string | undefined, now = new Date()): TokenRecord | undefined {
+export function authenticate (store: Store, authorization: string | undefined, now: Date): TokenRecord | undefined {
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization ?? '')
   if (match === null) return undefined
   const hash = hashToken(match[1] as string)

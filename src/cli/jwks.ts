@@ -32,7 +32,7 @@ export async function jwkCommand (action: string | undefined, ctx: JwkCommandCon
     case 'delete': {
       if (positionals[1] === undefined) throw usageError('usage: jwkd jwk delete PROJECT NAME')
       const name = positionals[1]
-      const deleted = store.db.transaction(() => {
+      const deleted = store.writeTransaction(() => {
         const project = requireProject(store, positionals[0])
         // As `list` printed it: a name stored before lone surrogates were refused reads back
         // with U+FFFD in their place, which no exact (byte) match finds.
@@ -41,7 +41,7 @@ export async function jwkCommand (action: string | undefined, ctx: JwkCommandCon
         store.jwks.delete(record.id)
         store.audit.append({ actor: 'cli', action: 'jwk.delete', project: project.name, jwkName: record.name, kid: record.kid, outcome: 'success' })
         return record
-      }).immediate()
+      })
       store.purgeDeleted()
       // Undeploys it everywhere (and purges the environments' WALs).
       await reconcileEnvironments(ctx.dataDir, store)

@@ -47,13 +47,13 @@ export async function projectCommand (action: string | undefined, ctx: ResourceC
     case 'delete': {
       const name = requireName('project', ctx.positionals)
       // Counted and deleted under one write lock: a server cannot add a key in between.
-      store.db.transaction(() => {
+      store.writeTransaction(() => {
         const project = store.projects.findByName(name)
         if (project === undefined) throw new CliError(`project ${name} does not exist`)
         const keys = store.jwks.countByProject(project.id)
         if (keys > 0) throw new CliError(`project ${name} still has ${keys} JWK(s); delete them first`)
         store.projects.delete(name)
-      }).immediate()
+      })
       io.out(name)
       return
     }

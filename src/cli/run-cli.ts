@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../config.js'
+import type { RuntimeAssets } from '../runtime-assets.js'
 import { Store } from '../store/store.js'
 import { auditCommand } from './audit.js'
 import { masterKeyCommand } from './master-key.js'
@@ -8,10 +9,11 @@ import { jwkCommand } from './jwks.js'
 import { envCommand, projectCommand } from './resources.js'
 import { tokenCommand } from './tokens.js'
 
-export const HELP = `jwkd — self-hosted JSON Web Key service (admin CLI)
+/** The usage text; the single executable also starts the server, and says so. */
+export const helpText = (options: { serve: boolean } = { serve: false }): string => `jwkd — self-hosted JSON Web Key service (admin CLI)
 
 Usage:
-  jwkd project create NAME [--description TEXT]      jwkd project list | delete NAME
+${options.serve ? '  jwkd [serve]                                       starts the server (the default)\n' : ''}  jwkd project create NAME [--description TEXT]      jwkd project list | delete NAME
   jwkd env create NAME [--description TEXT]          jwkd env list | delete NAME
   jwkd jwk list PROJECT                               jwkd jwk delete PROJECT NAME
           delete undeploys it from every environment
@@ -30,7 +32,7 @@ ${CONFIG_VARIABLES.map(([name, fallback, meaning]) => `  ${name.padEnd(22)} ${me
 `
 
 /** Runs one CLI invocation; returns the exit code. Output goes through `io` so tests can read it. */
-export async function runCli (argv: string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
+export async function runCli (argv: string[], env: Record<string, string | undefined>, io: CliIo, assets: RuntimeAssets = {}): Promise<number> {
   let parsed
   try {
     parsed = parseArgs({
@@ -55,7 +57,7 @@ export async function runCli (argv: string[], env: Record<string, string | undef
   }
   const [group, action, ...positionals] = parsed.positionals
   if (parsed.values.help === true || group === undefined || group === 'help') {
-    io.out(HELP)
+    io.out(helpText())
     return 0
   }
 
@@ -64,7 +66,7 @@ export async function runCli (argv: string[], env: Record<string, string | undef
     // Every file a command creates in the data directory is the owner's alone.
     process.umask(0o077)
     const config = loadConfig(env)
-    store = Store.open(config.dataDir)
+    store = Store.open(config.dataDir, { sqlite: assets.sqlite })
     const ctx = { store, io, positionals, dataDir: config.dataDir, description: parsed.values.description }
     switch (group) {
       case 'project': await projectCommand(action, ctx); break

@@ -2,6 +2,7 @@ import { PendingBatch } from '../batching/pending-batch.js'
 import type { JwkRecord } from '../store/jwks.js'
 import type { NamedResource } from '../store/named-resources.js'
 import type { Store } from '../store/store.js'
+import type { WorkerFiles } from '../worker-files.js'
 import { putChange, type SnapshotChange } from './environment-snapshots.js'
 import { OpenEnvironments } from './open-environments.js'
 import { reconcile, synchronize, type ReconcileReport } from './reconcile.js'
@@ -34,14 +35,15 @@ export class Deployer {
   #scheduled = false
   #inFlight: Promise<void> | undefined
 
-  constructor (dataDir: string, store: Store) {
+  constructor (dataDir: string, store: Store, workers?: WorkerFiles) {
     this.#dataDir = dataDir
     this.#store = store
-    // A database that never held every key (made just now) gets them all before anything else.
-    this.#open = new OpenEnvironments(dataDir, snapshots => {
-      if (!snapshots.complete) synchronize(snapshots, this.#store.jwks.listAll())
+    this.#open = new OpenEnvironments(dataDir, {
+      // A database that never held every key (made just now) gets them all before anything else.
+      prepare: snapshots => { if (!snapshots.complete) synchronize(snapshots, this.#store.jwks.listAll()) },
+      sqlite: store.sqlite
     })
-    this.#writer = new SnapshotWriter(dataDir)
+    this.#writer = new SnapshotWriter(dataDir, { sqlite: store.sqlite, workers })
   }
 
   /** Resolves once the snapshot is durable in every environment whose outcome has no failure. */

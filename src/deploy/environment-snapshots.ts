@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
 import { existsSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { configureDatabase, createOwnerOnly, nativeBindingOption, purgeWal, statement } from '../store/database.js'
+import { configureDatabase, createOwnerOnly, purgeWal, sqliteOptions, statement, type SqliteBinding } from '../store/database.js'
 import { fsyncPath, makeDirectoryDurably } from '../store/durable-fs.js'
 import { environmentDatabasePath, type Snapshot } from './snapshot.js'
 
@@ -43,13 +43,13 @@ export class EnvironmentSnapshots {
   readonly #path: string
   readonly #identity: string
 
-  constructor (dataDir: string, environment: { id: string, name: string }) {
+  constructor (dataDir: string, environment: { id: string, name: string }, sqlite?: SqliteBinding) {
     const path = this.#path = environmentDatabasePath(dataDir, environment)
     makeDirectoryDurably(dirname(path))
     const created = !existsSync(path)
     createOwnerOnly(path)
     this.#identity = identity(path)
-    this.#db = new Database(path, nativeBindingOption())
+    this.#db = new Database(path, sqliteOptions(sqlite))
     try {
       configureDatabase(this.#db)
       this.#db.exec(SCHEMA)

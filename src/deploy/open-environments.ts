@@ -1,3 +1,4 @@
+import type { SqliteBinding } from '../store/database.js'
 import type { NamedResource } from '../store/named-resources.js'
 import { EnvironmentSnapshots } from './environment-snapshots.js'
 
@@ -12,12 +13,14 @@ export type EnvironmentRef = Pick<NamedResource, 'id' | 'name'>
 export class OpenEnvironments {
   readonly #dataDir: string
   readonly #prepare: (snapshots: EnvironmentSnapshots) => void
+  readonly #sqlite: SqliteBinding | undefined
   readonly #open = new Map<string, EnvironmentSnapshots>()
 
   /** `prepare` runs on every database opened, before first use (the main thread fills new ones). */
-  constructor (dataDir: string, prepare: (snapshots: EnvironmentSnapshots) => void = () => {}) {
+  constructor (dataDir: string, options: { prepare?: (snapshots: EnvironmentSnapshots) => void, sqlite?: SqliteBinding } = {}) {
     this.#dataDir = dataDir
-    this.#prepare = prepare
+    this.#prepare = options.prepare ?? (() => {})
+    this.#sqlite = options.sqlite
   }
 
   get (environment: EnvironmentRef): EnvironmentSnapshots {
@@ -25,7 +28,7 @@ export class OpenEnvironments {
     if (cached?.stillAtPath() === true) return cached
     cached?.close()
     this.#open.delete(environment.id)
-    const snapshots = new EnvironmentSnapshots(this.#dataDir, environment)
+    const snapshots = new EnvironmentSnapshots(this.#dataDir, environment, this.#sqlite)
     try {
       this.#prepare(snapshots)
     } catch (err) {

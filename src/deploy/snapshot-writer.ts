@@ -1,5 +1,6 @@
 import { Piscina } from 'piscina'
-import { nativeBindingPath } from '../store/database.js'
+import type { SqliteBinding } from '../store/database.js'
+import type { WorkerFiles } from '../worker-files.js'
 import { workerFile } from '../worker-files.js'
 import type { WriteBatch, WriteOutcome, WriterData } from './writer-messages.js'
 
@@ -12,20 +13,24 @@ import type { WriteBatch, WriteOutcome, WriterData } from './writer-messages.js'
  */
 export class SnapshotWriter {
   readonly #dataDir: string
+  readonly #sqlite: SqliteBinding | undefined
+  readonly #workers: WorkerFiles | undefined
   #pool: Piscina<WriteBatch, WriteOutcome> | undefined
 
-  constructor (dataDir: string) {
+  constructor (dataDir: string, options: { sqlite?: SqliteBinding, workers?: WorkerFiles } = {}) {
     this.#dataDir = dataDir
+    this.#sqlite = options.sqlite
+    this.#workers = options.workers
   }
 
   async write (batch: WriteBatch): Promise<WriteOutcome> {
     this.#pool ??= new Piscina<WriteBatch, WriteOutcome>({
-      filename: workerFile('snapshot-writer').href,
+      filename: workerFile('snapshot-writer', this.#workers).href,
       minThreads: 1,
       maxThreads: 1,
       // See KeygenPool: workers wait for tasks on a message port, not in Atomics.wait.
       atomics: 'disabled',
-      workerData: { dataDir: this.#dataDir, nativeBindingPath: nativeBindingPath() } satisfies WriterData
+      workerData: { dataDir: this.#dataDir, sqlitePath: this.#sqlite?.path } satisfies WriterData
     })
     return await this.#pool.run(batch)
   }

@@ -5,7 +5,7 @@ import type { EnvironmentRef } from './open-environments.js'
 export interface WriterData {
   dataDir: string
   /** the single executable's better-sqlite3 addon; undefined: the one in node_modules */
-  nativeBindingPath: string | undefined
+  sqlitePath: string | undefined
 }
 
 /** One deploy batch: the same changes, committed in each environment. */

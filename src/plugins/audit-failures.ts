@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import type { TokenRecord } from '../store/tokens.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -20,22 +19,15 @@ async function auditFailures (app: FastifyInstance): Promise<void> {
   app.addHook('onResponse', async (request, reply) => {
     const action = request.routeOptions.config.audit
     if (action === undefined || reply.statusCode < 400) return
-    if (request.project === null) {
-      request.log.info({ action, token: (request.token as TokenRecord | null)?.name, status: reply.statusCode }, 'change refused before reaching a project')
+    if (request.project === null || request.token === null) {
+      request.log.info({ action, token: request.token?.name, status: reply.statusCode }, 'change refused before reaching a project')
       return
     }
     const params = request.params as { projectName?: string, name?: string }
     const bodyName = (request.body as { name?: unknown } | undefined)?.name
     const jwkName = params.name ?? (typeof bodyName === 'string' ? bodyName.slice(0, 255) : undefined)
-    await app.store.commits.run(() => app.store.audit.append({
-      actor: request.token.name,
-      action,
-      project: request.project.name,
-      jwkName,
-      outcome: `refused: ${reply.statusCode}`,
-      requestId: request.id
-    }))
+    await app.auditTrail.refused({ actor: request.token.name, action, project: request.project.name, jwkName, requestId: request.id }, reply.statusCode)
   })
 }
 
-export default fp(auditFailures, { name: 'audit-failures', dependencies: ['auth'] })
+export default fp(auditFailures, { name: 'audit-failures', dependencies: ['auth', 'services'] })

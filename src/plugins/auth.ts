@@ -13,10 +13,23 @@ declare module 'fastify' {
     roles?: readonly Role[]
   }
   interface FastifyRequest {
-    token: TokenRecord
-    /** the `:projectName` of the path, resolved and within the token's scope */
-    project: NamedResource
+    /** the caller, once authenticated; null before (and on routes without auth) */
+    token: TokenRecord | null
+    /** the `:projectName` of the path, resolved and within the token's scope; null before, or without one */
+    project: NamedResource | null
   }
+}
+
+/** The authenticated caller of a route behind this plugin. */
+export function callerOf (request: FastifyRequest): TokenRecord {
+  if (request.token === null) throw new Error(`route ${request.routeOptions.url ?? request.url} is not behind authentication`)
+  return request.token
+}
+
+/** The project of a route with `:projectName` behind this plugin. */
+export function projectOf (request: FastifyRequest): NamedResource {
+  if (request.project === null) throw new Error(`route ${request.routeOptions.url ?? request.url} has no authorized project`)
+  return request.project
 }
 
 /**
@@ -26,12 +39,12 @@ declare module 'fastify' {
  * Runs before the body is read, so nobody unauthenticated gets it parsed.
  */
 async function authPlugin (app: FastifyInstance, options: { rateLimit: number }): Promise<void> {
-  app.decorateRequest('token', null as unknown as TokenRecord)
-  app.decorateRequest('project', null as unknown as NamedResource)
+  app.decorateRequest('token', null)
+  app.decorateRequest('project', null)
   const limiter = options.rateLimit > 0 ? new RateLimiter(options.rateLimit) : undefined
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    const token = authenticate(app.store, request.headers.authorization)
+    const token = authenticate(app.store, request.headers.authorization, app.store.clock())
     if (token === undefined) throw new UnauthorizedError()
     request.token = token
     const wait = limiter?.take(token.id) ?? 0

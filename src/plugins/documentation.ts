@@ -5,16 +5,10 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fp from 'fastify-plugin'
 
-// Swagger UI serves its files from its package directory; the single
-// executable extracts them and says where.
-let staticDir: string | undefined
-
-export function useDocumentationAssets (dir: string): void {
-  staticDir = dir
-}
-
 /** OpenAPI 3 generated from the routes' TypeBox schemas; Swagger UI at /documentation. */
-async function documentation (app: FastifyInstance, options: { version: string }): Promise<void> {
+/** `staticDir`: Swagger UI's files, when not in its package directory (the single executable extracts them). */
+async function documentation (app: FastifyInstance, options: { version: string, staticDir?: string }): Promise<void> {
+  const { staticDir } = options
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

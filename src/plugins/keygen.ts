@@ -9,7 +9,7 @@ declare module 'fastify' {
   }
 }
 
-async function keygenPlugin (app: FastifyInstance, options: Pick<KeygenPoolOptions, 'size' | 'maxQueue'>): Promise<void> {
+async function keygenPlugin (app: FastifyInstance, options: Pick<KeygenPoolOptions, 'size' | 'maxQueue' | 'workers'>): Promise<void> {
   const pool = new KeygenPool({
     ...options,
     observer: {

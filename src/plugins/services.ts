@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
+import { AuditTrail } from '../services/audit-trail.js'
+import { Environments } from '../services/environments.js'
 import { UrlFetcher } from '../services/fetch-url.js'
 import { JwkService } from '../services/jwk-service.js'
 import { PublicJwks } from '../services/public-jwks.js'
@@ -9,16 +11,20 @@ declare module 'fastify' {
   interface FastifyInstance {
     jwks: JwkService
     publicJwks: PublicJwks
+    auditTrail: AuditTrail
+    environments: Environments
   }
 }
 
 /** URL imports at once: each holds a socket and up to its size limit in memory. */
 export const MAX_URL_IMPORTS_IN_FLIGHT = 4
 
-async function servicesPlugin (app: FastifyInstance, options: { config: Config, clock?: () => Date }): Promise<void> {
+async function servicesPlugin (app: FastifyInstance, options: { config: Config }): Promise<void> {
   const fetcher = new UrlFetcher({ allowPrivate: options.config.importAllowPrivate, maxInFlight: MAX_URL_IMPORTS_IN_FLIGHT })
-  app.decorate('jwks', new JwkService({ store: app.store, sealer: app.vault, keygen: app.keygen, deployer: app.deployer, fetcher, clock: options.clock }))
-  app.decorate('publicJwks', new PublicJwks(app.deployer, app.store, options.clock))
+  app.decorate('jwks', new JwkService({ store: app.store, sealer: app.vault, keygen: app.keygen, deployer: app.deployer, fetcher, clock: app.store.clock }))
+  app.decorate('publicJwks', new PublicJwks(app.deployer, app.store, app.store.clock))
+  app.decorate('auditTrail', new AuditTrail(app.store))
+  app.decorate('environments', new Environments(app.store))
 }
 
 export default fp(servicesPlugin, { name: 'services', dependencies: ['store', 'vault', 'keygen', 'deployer'] })

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Store } from '../store/store.js'
+import { Store, type StoreOptions } from '../store/store.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -8,8 +8,8 @@ declare module 'fastify' {
   }
 }
 
-async function storePlugin (app: FastifyInstance, options: { dataDir: string }): Promise<void> {
-  const store = Store.open(options.dataDir)
+async function storePlugin (app: FastifyInstance, options: { dataDir: string } & StoreOptions): Promise<void> {
+  const store = Store.open(options.dataDir, options)
   app.decorate('store', store)
   app.addHook('onClose', async () => store.close())
 }

@@ -3,7 +3,7 @@ import { completeJwk, generateKeyMembersAsync } from '../crypto/generate-jwk.js'
 import type { InspectResult } from '../crypto/inspect-jwk.js'
 import type { KeygenResult, KeygenTask } from '../crypto/keygen-task.js'
 import { ClientGoneError, ServiceUnavailableError } from '../errors.js'
-import { workerFile } from '../worker-files.js'
+import { workerFile, type WorkerFiles } from '../worker-files.js'
 
 /** RSA (seconds per key) and the rest (microseconds) never share a queue: an EC key must not wait behind RSA-4096. */
 export type Lane = 'heavy' | 'light'
@@ -54,6 +54,8 @@ export interface KeygenPoolOptions {
   /** queued tasks per lane before 503 (light lane: keys in flight) */
   maxQueue: number
   /** see LIGHT_STALL_MS */
+  /** where the keygen worker is, when not beside src/ */
+  workers?: WorkerFiles
   stallMs?: number
   /** told about every generation and every refusal, for metrics */
   observer?: {
@@ -90,7 +92,7 @@ export class KeygenPool {
     this.#observer = options.observer
     this.#stallMs = options.stallMs ?? LIGHT_STALL_MS
     this.#heavy = new Piscina({
-      filename: workerFile('keygen').href,
+      filename: workerFile('keygen', options.workers).href,
       minThreads: 0,
       maxThreads: options.size,
       idleTimeout: HEAVY_IDLE_MS,

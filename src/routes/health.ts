@@ -3,20 +3,10 @@ import { ServiceUnavailableError } from '../errors.js'
 
 /** Unauthenticated probes: liveness says the process answers, readiness that it can do its job. */
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  /** Taking the write lock and letting it go proves the file is open, writable and not stuck. */
-  const databaseWritable = (): boolean => {
-    try {
-      app.store.db.exec('BEGIN IMMEDIATE; ROLLBACK')
-      return true
-    } catch {
-      return false
-    }
-  }
-
   app.get('/health', { schema: { tags: ['Operations'], summary: 'Liveness', security: [] } }, async () => ({ status: 'ok' }))
 
   app.get('/ready', { schema: { tags: ['Operations'], summary: 'Readiness: the database is writable, the keygen pool has threads and its light lane is not stuck', security: [] } }, async () => {
-    const checks = { database: databaseWritable(), pool: app.keygen.ready() }
+    const checks = { database: app.store.writable(), pool: app.keygen.ready() }
     if (!checks.database || !checks.pool) throw new ServiceUnavailableError(`not ready: ${JSON.stringify(checks)}`, 5)
     return { status: 'ready', checks }
   })

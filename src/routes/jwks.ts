@@ -2,10 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { DEPLOY_ROLES, READ_ROLES } from '../auth/roles.js'
-import { DeploymentResponse, ErrorBody, JwkParams, ProjectParams, type DeploymentResult } from '../schemas/common.js'
+import { Defaulted, DeploymentResponse, ErrorBody, JwkParams, ProjectParams, type DeploymentResult } from '../schemas/common.js'
 import { GenerateJwkBody } from '../schemas/generate.js'
 import { CreateJwkBody, UpdateJwkBody } from '../schemas/manage.js'
 import type { Actor, DeployedJwk } from '../services/jwk-service.js'
+import { callerOf, projectOf } from '../plugins/auth.js'
 import { clientSignal } from './client-signal.js'
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody, 503: ErrorBody }
@@ -13,12 +14,12 @@ const ListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'at most this many keys (a page); without it, all of them' })),
   after: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'only keys named after this one: the `next` of the previous page' }))
 })
-const PublicOnlyQuery = Type.Object({ publicOnly: Type.Optional(Type.Boolean({ default: false, description: 'strip private members' })) })
+const PublicOnlyQuery = Type.Object({ publicOnly: Defaulted(Type.Boolean({ default: false, description: 'strip private members' })) })
 
 export const jwkLocation = (projectName: string, jwkName: string): string =>
   `/apiops/projects/${encodeURIComponent(projectName)}/jwks/${encodeURIComponent(jwkName)}/`
 
-const actor = (request: FastifyRequest): Actor => ({ tokenName: request.token.name, requestId: request.id })
+const actor = (request: FastifyRequest): Actor => ({ tokenName: callerOf(request).name, requestId: request.id })
 
 /** The answer of every route that deploys a key: the deploy result, and where the key now lives. */
 function deployed (reply: FastifyReply, projectName: string, { record, deploymentResult }: DeployedJwk): { success: true, deploymentResult: DeploymentResult } {
@@ -42,7 +43,7 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     config: { roles: DEPLOY_ROLES, audit: 'jwk.generate' }
   }, async (request, reply) =>
-    deployed(reply, request.project.name, await app.jwks.generate(request.project, request.body, actor(request), clientSignal(reply))))
+    deployed(reply, projectOf(request).name, await app.jwks.generate(projectOf(request), request.body, actor(request), clientSignal(reply))))
 
   app.post('/projects/:projectName/jwks', {
     schema: {
@@ -55,7 +56,7 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     config: { roles: DEPLOY_ROLES, audit: 'jwk.create' }
   }, async (request, reply) =>
-    deployed(reply, request.project.name, await app.jwks.create(request.project, request.body, actor(request), clientSignal(reply))))
+    deployed(reply, projectOf(request).name, await app.jwks.create(projectOf(request), request.body, actor(request), clientSignal(reply))))
 
   app.get('/projects/:projectName/jwks', {
     schema: {
@@ -67,7 +68,7 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     config: { roles: READ_ROLES }
   }, async (request) => {
-    const { items, next } = app.jwks.list(request.project, request.query)
+    const { items, next } = app.jwks.list(projectOf(request), request.query)
     // No response schema here: JSON leaves `next` out when it is undefined.
     return { success: true, resultList: items, next }
   })
@@ -77,7 +78,7 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: READ_ROLES }
   }, async (request) => ({
     success: true,
-    resultList: [app.jwks.get(request.project, request.params.name, { publicOnly: request.query.publicOnly === true })]
+    resultList: [app.jwks.get(projectOf(request), request.params.name, { publicOnly: request.query.publicOnly })]
   }))
 
   app.put('/projects/:projectName/jwks/:name', {
@@ -91,7 +92,7 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     config: { roles: DEPLOY_ROLES, audit: 'jwk.update' }
   }, async (request, reply) =>
-    deployed(reply, request.project.name, await app.jwks.update(request.project, request.params.name, request.body, actor(request))))
+    deployed(reply, projectOf(request).name, await app.jwks.update(projectOf(request), request.params.name, request.body, actor(request))))
 
   app.delete('/projects/:projectName/jwks/:name', {
     schema: {
@@ -103,7 +104,7 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     config: { roles: DEPLOY_ROLES, audit: 'jwk.delete' }
   }, async (request) => {
-    const { deploymentResult } = await app.jwks.delete(request.project, request.params.name, actor(request))
+    const { deploymentResult } = await app.jwks.delete(projectOf(request), request.params.name, actor(request))
     return { success: true, deploymentResult }
   })
 
@@ -111,7 +112,7 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags: ['JWKs'], summary: 'Export JWK', description: 'The key as a one-key JWK Set, as a file download.', params: JwkParams, querystring: PublicOnlyQuery },
     config: { roles: READ_ROLES }
   }, async (request, reply) => {
-    const set = app.jwks.exportSet(request.project, request.params.name, { publicOnly: request.query.publicOnly === true })
+    const set = app.jwks.exportSet(projectOf(request), request.params.name, { publicOnly: request.query.publicOnly })
     reply.header('content-disposition', `attachment; filename="${downloadName(request.params.name)}"; filename*=UTF-8''${encodeURIComponent(request.params.name)}.json`)
     reply.header('cache-control', 'no-store')
     return set

@@ -1,4 +1,14 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+
+/**
+ * A member the client may leave out and the handler always sees: optional in
+ * the JSON schema (and the OpenAPI document), filled from its `default` by
+ * the validator, so its static type is the member itself.
+ */
+export function Defaulted<T extends TSchema> (schema: T): T {
+  if (schema.default === undefined) throw new TypeError('Defaulted needs a schema with a default')
+  return Type.Optional(schema) as unknown as T
+}
 
 /**
  * Schema keywords jwkd adds for its own error messages (OpenAPI allows `x-`):

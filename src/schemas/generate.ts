@@ -1,6 +1,6 @@
 import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox'
 import './formats.js'
-import { Description, JwkName, Kid } from './common.js'
+import { Defaulted, Description, JwkName, Kid } from './common.js'
 
 /** A closed set of literal values; the error describer lists them back to the client. */
 function oneOf<const T extends Array<string | number>> (values: T, options: Record<string, unknown> = {}): TUnion<{ [K in keyof T]: TLiteral<T[K]> }> {
@@ -40,8 +40,8 @@ export const EcParameters = Type.Object({
 
 export const OctParameters = Type.Object({
   keySize: oneOf([128, 192, 256, 384, 512]),
-  passwordSaltLength: Type.Optional(Type.Integer({ minimum: 8, maximum: 1024, description: 'PBES2 salt length in bytes; default 8' })),
-  passwordIterationCount: Type.Optional(Type.Integer({ minimum: 1000, maximum: 10_000_000, description: 'PBES2 iteration count; default 1000' })),
+  passwordSaltLength: Defaulted(Type.Integer({ minimum: 8, maximum: 1024, default: 8, description: 'PBES2 salt length in bytes' })),
+  passwordIterationCount: Defaulted(Type.Integer({ minimum: 1000, maximum: 10_000_000, default: 1000, description: 'PBES2 iteration count' })),
   ...commonParameters
 }, { ...closed, title: 'OCT parameters' })
 

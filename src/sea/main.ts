@@ -1,16 +1,14 @@
 // The single executable's entry: `jwkd` / `jwkd serve` starts the server,
 // any other command is the admin CLI. Both need the files the build embedded
 // (worker code, the SQLite addon, the documentation UI) extracted first.
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { processIo } from '../cli/io.js'
-import { HELP, runCli } from '../cli/run-cli.js'
-import { useDocumentationAssets } from '../plugins/documentation.js'
+import { helpText, runCli } from '../cli/run-cli.js'
+import type { RuntimeAssets } from '../runtime-assets.js'
 import { startFailure, startServer } from '../start-server.js'
-import { useNativeBinding } from '../store/database.js'
+import { loadSqliteBinding } from '../store/database.js'
 import { VERSION } from '../version.js'
-import { useWorkerFile } from '../worker-files.js'
 import { extractAssets } from './assets.js'
 
 declare global {
@@ -18,17 +16,20 @@ declare global {
   var __jwkdPiscinaWorker: string | undefined
 }
 
-function prepare (): void {
+/** Extracts what the build embedded; jwkd's own modules get it as one object, piscina's bundle through the two hooks it was patched with. */
+function prepare (): RuntimeAssets {
   const dir = extractAssets()
-  const load = createRequire(join(dir, 'loader.cjs'))
-  const addon = join(dir, 'better_sqlite3.node')
-  useNativeBinding(load(addon) as object, addon)
   globalThis.__jwkdPiscinaWorker = join(dir, 'piscina-worker.cjs')
   // read by the bundled piscina worker in every thread (see tools/build-binary.mjs)
   process.env.JWKD_SEA_NICE_ADDON = join(dir, 'nice.node')
-  useWorkerFile('keygen', pathToFileURL(join(dir, 'keygen-worker.mjs')).href)
-  useWorkerFile('snapshot-writer', pathToFileURL(join(dir, 'snapshot-writer.cjs')).href)
-  useDocumentationAssets(join(dir, 'swagger'))
+  return {
+    sqlite: loadSqliteBinding(join(dir, 'better_sqlite3.node')),
+    workers: {
+      keygen: pathToFileURL(join(dir, 'keygen-worker.mjs')).href,
+      'snapshot-writer': pathToFileURL(join(dir, 'snapshot-writer.cjs')).href
+    },
+    documentationDir: join(dir, 'swagger')
+  }
 }
 
 async function main (argv: string[]): Promise<number | undefined> {
@@ -37,15 +38,15 @@ async function main (argv: string[]): Promise<number | undefined> {
     return 0
   }
   if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    process.stdout.write(HELP.replace('Usage:\n', 'Usage:\n  jwkd [serve]                                       starts the server (the default)\n'))
+    process.stdout.write(helpText({ serve: true }))
     return 0
   }
-  prepare()
+  const assets = prepare()
   if (argv.length === 0 || argv[0] === 'serve') {
-    await startServer()
+    await startServer(process.env, assets)
     return undefined
   }
-  return await runCli(argv, process.env, processIo)
+  return await runCli(argv, process.env, processIo, assets)
 }
 
 main(process.argv.slice(2)).then(code => {

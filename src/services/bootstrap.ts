@@ -33,7 +33,7 @@ function writeSecretFile (path: string, text: string): void {
  * @returns the token file's path when this call bootstrapped, else undefined
  */
 export function bootstrap (store: Store, dataDir: string): string | undefined {
-  const run = store.db.transaction((): string | undefined => {
+  return store.writeTransaction((): string | undefined => {
     if (store.meta.get(BOOTSTRAPPED) !== undefined) return undefined
     // An operator may have made it with the CLI before the server's first start.
     if (store.environments.findByName(DEFAULT_ENVIRONMENT) === undefined) store.environments.create(DEFAULT_ENVIRONMENT, 'Created on first start')
@@ -41,8 +41,7 @@ export function bootstrap (store: Store, dataDir: string): string | undefined {
     const path = adminTokenPath(dataDir)
     // Written inside the transaction: if this fails, nothing is recorded and the next start tries again.
     writeSecretFile(path, token + '\n')
-    store.meta.set(BOOTSTRAPPED, new Date().toISOString())
+    store.meta.set(BOOTSTRAPPED, store.clock().toISOString())
     return path
   })
-  return run.immediate()
 }

@@ -61,7 +61,7 @@ function validityOf (parameters: KeyParameters, field: string, now: Date): { not
  * Every rule of docs/API.md, "Validation" the schema cannot state: the parameter object
  * matching `type`, use versus curve, algorithm versus use and key, dates.
  */
-export function planGeneration (body: GenerateJwkBody, now: Date = new Date()): GenerationPlan {
+export function planGeneration (body: GenerateJwkBody, now: Date): GenerationPlan {
   const field = objectKey(body.type)
   const parameters = parametersOf(body)
   const material = materialOf(body)
@@ -85,10 +85,6 @@ export function planGeneration (body: GenerateJwkBody, now: Date = new Date()): 
   delete recorded.algorithm
   delete recorded.notBeforeTime
   delete recorded.expirationTime
-  if (body.type === 'OCT') {
-    recorded.passwordSaltLength = body.oct?.passwordSaltLength ?? 8
-    recorded.passwordIterationCount = body.oct?.passwordIterationCount ?? 1000
-  }
 
   const plan: GenerationPlan = { type: body.type, keyUse, algorithm: rule?.alg ?? null, task, parameters: recorded, notBefore, expiresAt }
   if (body.kid === undefined && (keyIdType === 'TIMESTAMP' || keyIdType === 'ISO_DATE')) plan.timeKid = keyIdType

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { systemClock, type Clock } from '../clock.js'
 import type { Jwk } from '../crypto/jwk.js'
 import { splitJwk } from '../crypto/jwk.js'
 import { timeKid } from '../crypto/kid.js'
@@ -44,7 +45,7 @@ export interface JwkServiceDeps {
   /** URL imports go through it: its address policy and its limit on imports in flight */
   fetcher: UrlFetcher
   /** the time keys are issued at; tests pin it to make time-based kids collide on purpose */
-  clock?: () => Date
+  clock?: Clock
 }
 
 const nameTaken = (name: string): BadRequestError =>
@@ -75,7 +76,7 @@ export class JwkService {
   readonly #keygen: KeygenPool
   readonly #deployer: Deployer
   readonly #fetcher: UrlFetcher
-  readonly #clock: () => Date
+  readonly #clock: Clock
 
   constructor (deps: JwkServiceDeps) {
     this.#store = deps.store
@@ -83,7 +84,7 @@ export class JwkService {
     this.#keygen = deps.keygen
     this.#deployer = deps.deployer
     this.#fetcher = deps.fetcher
-    this.#clock = deps.clock ?? (() => new Date())
+    this.#clock = deps.clock ?? systemClock
   }
 
   /** The key, or the route's not-found error (built only when needed: an Error captures a stack). */

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../clock.js'
 import { createHash } from 'node:crypto'
 import type { Jwk } from '../crypto/jwk.js'
 import type { Deployer } from '../deploy/deployer.js'
@@ -30,10 +31,10 @@ interface CachedSet extends PublicJwkSet {
 export class PublicJwks {
   readonly #deployer: Deployer
   readonly #store: Store
-  readonly #clock: () => Date
+  readonly #clock: Clock
   readonly #cache = new Map<string, CachedSet>()
 
-  constructor (deployer: Deployer, store: Store, clock: () => Date = () => new Date()) {
+  constructor (deployer: Deployer, store: Store, clock: Clock = systemClock) {
     this.#deployer = deployer
     this.#store = store
     this.#clock = clock

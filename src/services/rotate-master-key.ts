@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto'
 import { ConfigError } from '../config.js'
 import { jwkAdditionalData, Sealer } from '../crypto/sealer.js'
 import { reconcileEnvironments } from '../deploy/deployer.js'
-import { statement } from '../store/database.js'
 import { writeFileDurably } from '../store/durable-fs.js'
 import type { Store } from '../store/store.js'
 import { CHECK_KEY, adoptPendingKey, pendingKeyPath, resolveMasterKey, sealCheck, type VaultConfig } from './vault.js'
@@ -30,16 +29,15 @@ export async function rotateMasterKey (store: Store, config: VaultConfig): Promi
 
   // The rows are read under the write lock: a key a running server commits
   // meanwhile is either re-sealed here or sealed by it under the new key.
-  const resealed = store.db.transaction(() => {
-    const rows = statement(store.db, 'SELECT id, sealed_private FROM jwks WHERE sealed_private IS NOT NULL').all() as Array<{ id: string, sealed_private: string }>
-    const update = statement(store.db, 'UPDATE jwks SET sealed_private = ?, revision = revision + 1 WHERE id = ?')
-    for (const row of rows) {
-      const aad = jwkAdditionalData(row.id)
-      update.run(next.seal(current.open(row.sealed_private, aad), aad), row.id)
+  const resealed = store.writeTransaction(() => {
+    const sealed = store.jwks.sealedPrivates()
+    for (const { id, sealedPrivate } of sealed) {
+      const aad = jwkAdditionalData(id)
+      store.jwks.reseal(id, next.seal(current.open(sealedPrivate, aad), aad))
     }
     store.meta.set(CHECK_KEY, sealCheck(next))
-    return rows.length
-  }).immediate()
+    return sealed.length
+  })
 
   // The blobs sealed under the retired key must not outlive it in the WAL.
   store.purgeDeleted()

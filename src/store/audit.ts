@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js'
 import { statement, type Db } from './database.js'
 
 export interface AuditEntry {
@@ -35,14 +36,16 @@ interface Row {
 /** Append-only (triggers refuse UPDATE and DELETE): who did what to which key, never key material. */
 export class AuditLog {
   readonly #db: Db
+  readonly #clock: Clock
 
-  constructor (db: Db) {
+  constructor (db: Db, clock: Clock) {
     this.#db = db
+    this.#clock = clock
   }
 
   append (entry: AuditEntry): void {
     statement(this.#db, 'INSERT INTO audit_log (at, actor, action, project, jwk_name, kid, outcome, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(new Date().toISOString(), entry.actor, entry.action, entry.project ?? null, entry.jwkName ?? null, entry.kid ?? null, entry.outcome, entry.requestId ?? null)
+      .run(this.#clock().toISOString(), entry.actor, entry.action, entry.project ?? null, entry.jwkName ?? null, entry.kid ?? null, entry.outcome, entry.requestId ?? null)
   }
 
   /** Oldest first, from `since` on, at most `limit` entries. */

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3'
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { MIGRATIONS } from './migrations.js'
 
@@ -21,19 +22,21 @@ export function statement (db: Db, sql: string): Database.Statement {
 
 export const databasePath = (dataDir: string): string => join(dataDir, 'jwkd.db')
 
-// better-sqlite3 finds its addon in node_modules; the single executable has
-// none, so it loads the addon it carries and hands it over here, with its
-// path for worker threads (an addon object cannot cross to another thread).
-let nativeBinding: { addon: object, path: string } | undefined
-
-export function useNativeBinding (addon: object, path: string): void {
-  nativeBinding = { addon, path }
+/**
+ * better-sqlite3's addon when it is not the one in node_modules (the single
+ * executable carries its own), with its path: an addon object cannot cross
+ * to a worker thread, which loads it again.
+ */
+export interface SqliteBinding {
+  addon: object
+  path: string
 }
 
-export const nativeBindingPath = (): string | undefined => nativeBinding?.path
+export const loadSqliteBinding = (path: string): SqliteBinding => ({ addon: createRequire(path)(path) as object, path })
 
 /** better-sqlite3's options for every database jwkd opens. */
-export const nativeBindingOption = (): Database.Options => nativeBinding === undefined ? {} : { nativeBinding: nativeBinding.addon as never }
+export const sqliteOptions = (binding: SqliteBinding | undefined): Database.Options =>
+  binding === undefined ? {} : { nativeBinding: binding.addon as never }
 
 /**
  * Makes the database file owner-only before SQLite opens it (its -wal and
@@ -81,10 +84,10 @@ export function purgeWal (db: Db): void {
 }
 
 /** Opens (creating if needed) the data directory's database, with every pending migration applied. */
-export function openDatabase (dataDir: string): Db {
+export function openDatabase (dataDir: string, binding?: SqliteBinding): Db {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   createOwnerOnly(databasePath(dataDir))
-  const db = new Database(databasePath(dataDir), nativeBindingOption())
+  const db = new Database(databasePath(dataDir), sqliteOptions(binding))
   configureDatabase(db)
   db.pragma('foreign_keys = ON')
   migrate(db)

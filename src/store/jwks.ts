@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js'
 import type { Jwk, KeyType, KeyUse } from '../crypto/jwk.js'
 import type Database from 'better-sqlite3'
 import { orderJwk } from '../crypto/jwk.js'
@@ -97,9 +98,11 @@ export class JwkRepository {
   readonly #db: Db
   readonly #insertAlone: Database.Transaction<(jwk: NewJwk, kidAssignment: KidAssignment) => JwkRecord>
   readonly #lastSuffix = new Map<string, number>()
+  readonly #clock: Clock
 
-  constructor (db: Db) {
+  constructor (db: Db, clock: Clock) {
     this.#db = db
+    this.#clock = clock
     this.#insertAlone = db.transaction((jwk: NewJwk, kidAssignment: KidAssignment) => this.#insertRow(jwk, kidAssignment))
   }
 
@@ -191,7 +194,7 @@ export class JwkRepository {
       ...record,
       name: changes.name ?? record.name,
       description: changes.description ?? record.description,
-      updatedAt: new Date().toISOString(),
+      updatedAt: this.#clock().toISOString(),
       revision: record.revision + 1
     }
     try {
@@ -225,6 +228,17 @@ export class JwkRepository {
     // Names are never empty, so '' is "from the start"; LIMIT -1 is "no limit".
     return (statement(this.#db, 'SELECT *, NULL AS sealed_private FROM jwks WHERE project_id = ? AND name > ? ORDER BY name LIMIT ?')
       .all(projectId, page.after ?? '', page.limit ?? -1) as Row[]).map(toRecord)
+  }
+
+  /** Every sealed private part, for a master-key rotation to re-seal. */
+  sealedPrivates (): Array<{ id: string, sealedPrivate: string }> {
+    return (statement(this.#db, 'SELECT id, sealed_private FROM jwks WHERE sealed_private IS NOT NULL').all() as Array<{ id: string, sealed_private: string }>)
+      .map(row => ({ id: row.id, sealedPrivate: row.sealed_private }))
+  }
+
+  /** Stores a re-sealed private part; the revision moves, so deployed snapshots are known to be outdated. */
+  reseal (id: string, sealedPrivate: string): void {
+    statement(this.#db, 'UPDATE jwks SET sealed_private = ?, revision = revision + 1 WHERE id = ?').run(sealedPrivate, id)
   }
 
   countByProject (projectId: string): number {

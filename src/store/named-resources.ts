@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { Clock } from '../clock.js'
 import { statement, type Db } from './database.js'
 import { NameTakenError, isUniqueViolation } from './errors.js'
 import { ReadCache, type DataVersion } from './read-cache.js'
@@ -22,16 +23,18 @@ export class NamedResourceRepository {
   readonly #table: 'projects' | 'environments'
   /** every project-scoped request resolves its project by name */
   readonly #byName: ReadCache<NamedResource>
+  readonly #clock: Clock
 
-  constructor (db: Db, table: 'projects' | 'environments', entity: string, version: DataVersion) {
+  constructor (db: Db, table: 'projects' | 'environments', entity: string, version: DataVersion, clock: Clock) {
     this.#db = db
+    this.#clock = clock
     this.#table = table
     this.#entity = entity
     this.#byName = new ReadCache(version)
   }
 
   create (name: string, description = ''): NamedResource {
-    const resource = { id: randomUUID(), name, description, createdAt: new Date().toISOString() }
+    const resource = { id: randomUUID(), name, description, createdAt: this.#clock().toISOString() }
     try {
       statement(this.#db, `INSERT INTO ${this.#table} (id, name, description, created_at) VALUES (?, ?, ?, ?)`)
         .run(resource.id, name, description, resource.createdAt)

@@ -1,11 +1,17 @@
+import { systemClock, type Clock } from '../clock.js'
 import { AuditLog } from './audit.js'
 import { GroupCommit } from './group-commit.js'
-import { openDatabase, purgeWal, type Db } from './database.js'
+import { openDatabase, purgeWal, type Db, type SqliteBinding } from './database.js'
 import { JwkRepository } from './jwks.js'
 import { MetaRepository } from './meta.js'
 import { NamedResourceRepository } from './named-resources.js'
 import { DataVersion } from './read-cache.js'
 import { TokenRepository } from './tokens.js'
+
+export interface StoreOptions {
+  clock?: Clock
+  sqlite?: SqliteBinding
+}
 
 /** One data directory's database and its repositories. */
 export class Store {
@@ -21,20 +27,46 @@ export class Store {
   /** the way request-path writes reach the disk: batched, one fsync per batch */
   readonly commits: GroupCommit
 
-  constructor (db: Db) {
+  /** every timestamp the repositories write */
+  readonly clock: Clock
+  /** the addon this store's connections use; the environment databases use it too */
+  readonly sqlite: SqliteBinding | undefined
+
+  constructor (db: Db, options: StoreOptions = {}) {
+    const clock = options.clock ?? systemClock
     this.db = db
+    this.clock = clock
+    this.sqlite = options.sqlite
     this.version = new DataVersion(db)
-    this.projects = new NamedResourceRepository(db, 'projects', 'project', this.version)
-    this.environments = new NamedResourceRepository(db, 'environments', 'environment', this.version)
-    this.tokens = new TokenRepository(db, this.version)
-    this.jwks = new JwkRepository(db)
-    this.audit = new AuditLog(db)
+    this.projects = new NamedResourceRepository(db, 'projects', 'project', this.version, clock)
+    this.environments = new NamedResourceRepository(db, 'environments', 'environment', this.version, clock)
+    this.tokens = new TokenRepository(db, this.version, clock)
+    this.jwks = new JwkRepository(db, clock)
+    this.audit = new AuditLog(db, clock)
     this.meta = new MetaRepository(db)
     this.commits = new GroupCommit(db)
   }
 
-  static open (dataDir: string): Store {
-    return new Store(openDatabase(dataDir))
+  static open (dataDir: string, options: StoreOptions = {}): Store {
+    return new Store(openDatabase(dataDir, options.sqlite), options)
+  }
+
+  /**
+   * `work` under the write lock (BEGIN IMMEDIATE): what it reads cannot
+   * change before it commits, whoever else writes (the server, the CLI).
+   */
+  writeTransaction<T> (work: () => T): T {
+    return this.db.transaction(work).immediate()
+  }
+
+  /** Taking the write lock and letting it go proves the file is open, writable and not stuck. */
+  writable (): boolean {
+    try {
+      this.db.exec('BEGIN IMMEDIATE; ROLLBACK')
+      return true
+    } catch {
+      return false
+    }
   }
 
   /** After a delete: the removed rows' old pages leave the WAL too (secure_delete zeroed them in the database). */

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js'
 import { randomUUID } from 'node:crypto'
 import { statement, type Db } from './database.js'
 import { NameTakenError, isUniqueViolation } from './errors.js'
@@ -48,14 +49,16 @@ export interface NewToken {
 export class TokenRepository {
   readonly #db: Db
   readonly #cache: ReadCache<TokenRecord>
+  readonly #clock: Clock
 
-  constructor (db: Db, version: DataVersion) {
+  constructor (db: Db, version: DataVersion, clock: Clock) {
     this.#db = db
+    this.#clock = clock
     this.#cache = new ReadCache(version)
   }
 
   insert (token: NewToken): TokenRecord {
-    const record: TokenRecord = { id: randomUUID(), ...token, createdAt: new Date().toISOString(), revokedAt: null }
+    const record: TokenRecord = { id: randomUUID(), ...token, createdAt: this.#clock().toISOString(), revokedAt: null }
     try {
       statement(this.#db, 'INSERT INTO tokens (id, name, hash, roles, projects, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(record.id, record.name, record.hash, JSON.stringify(record.roles), JSON.stringify(record.projects), record.createdAt, record.expiresAt)
@@ -82,6 +85,6 @@ export class TokenRepository {
   revoke (name: string): boolean {
     this.#cache.clear()
     return statement(this.#db, 'UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL')
-      .run(new Date().toISOString(), name).changes > 0
+      .run(this.#clock().toISOString(), name).changes > 0
   }
 }

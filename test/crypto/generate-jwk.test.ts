@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
-import { cleanEnv } from '../../bench/lib/processes.js'
+import { cleanEnv } from '../../harness/processes.js'
 import { generateKeyMembers } from '../../src/crypto/generate-jwk.js'
 import type { Jwk } from '../../src/crypto/jwk.js'
 

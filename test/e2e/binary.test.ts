@@ -1,9 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
+import { spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { spawnListening, type ListeningProcess } from '../../harness/processes.js'
+import { threadNiceValues } from '../helpers/threads.js'
 
 /**
  * dist/jwkd alone in an empty directory, with no `node` on PATH and a HOME
@@ -29,20 +30,8 @@ function run (...args: string[]): { status: number | null, stdout: string, stder
   return { status, stdout, stderr }
 }
 
-async function serve (): Promise<{ url: string, child: ChildProcess }> {
-  const child = spawn(binary, ['serve'], { cwd: dir, env: { ...env, JWKD_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start:\n${output}`)), 30_000)
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
-      if (match !== null) { clearTimeout(timer); resolve(match[1]!) }
-    })
-    child.stderr!.on('data', (chunk: Buffer) => { output += chunk })
-    child.once('exit', code => { clearTimeout(timer); reject(new Error(`exited ${code}:\n${output}`)) })
-  })
-  return { url, child }
+async function serve (): Promise<ListeningProcess> {
+  return await spawnListening(binary, ['serve'], { cwd: dir, env: { ...env, JWKD_PORT: '0' } })
 }
 
 const bodies = [
@@ -80,18 +69,15 @@ t.test('serve, CLI, every key type, restart', async t => {
   const published = await (await fetch(`${first.url}/environments/production/projects/Single/jwks.json`)).json() as { keys: Array<{ kty: string }> }
   t.same(published.keys.map(key => key.kty).sort(), bodies.filter(body => body.type !== 'OCT').map(body => body.type).sort(), 'the public JWKS reads what the writer deployed')
   // The RSA key's heavy-lane thread is still up (it idles a minute): its nice value is its own.
-  const niceValues = readdirSync(`/proc/${first.child.pid}/task`).map(thread =>
-    Number(readFileSync(`/proc/${first.child.pid}/task/${thread}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]))
+  const niceValues = threadNiceValues(first.child.pid!)
   t.ok(niceValues.includes(19), `a thread at nice 19 (the RSA lane), with the addon the binary carries: ${niceValues.join(' ')}`)
   t.ok(niceValues.includes(0), 'the others at the process priority')
   t.equal((await fetch(`${first.url}/documentation/`)).status, 200, 'documentation UI served from the binary')
-  first.child.kill('SIGTERM')
-  t.equal((await once(first.child, 'exit'))[0], 0, 'clean stop')
+  t.equal(await first.stop('SIGTERM'), 0, 'clean stop')
 
   const second = await serve()
   for (const [name, text] of before) t.equal(await read(second.url, name), text, `${name} identical after a restart`)
-  second.child.kill('SIGTERM')
-  await once(second.child, 'exit')
+  await second.stop()
   const cache = join(home, '.cache', 'jwkd')
   t.equal(statSync(cache).isDirectory(), true)
   const [build] = readdirSync(cache)

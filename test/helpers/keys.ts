@@ -9,3 +9,6 @@ export function freshPrivateJwk (type: string, options: object = {}): Record<str
   const generate = generateKeyPairSync as unknown as (type: string, options: object) => { privateKey: Record<string, string> }
   return generate(type, { ...options, privateKeyEncoding: { format: 'jwk' }, publicKeyEncoding: { format: 'jwk' } }).privateKey
 }
+
+/** Every private JWK member (RFC 7518 §6): written out here, not taken from src/, so a member src/ forgot is still caught. */
+export const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'] as const

@@ -1,10 +1,10 @@
 import t from 'tap'
 import { runCli } from '../../src/cli/run-cli.js'
 import { PROJECT, buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
-import { freshPrivateJwk } from '../helpers/keys.js'
+import { PRIVATE_JWK_MEMBERS, freshPrivateJwk } from '../helpers/keys.js'
 
 /**
- * A whole session logged at trace level — tokens created, keys generated,
+ * A whole working day logged at trace level — tokens created, keys generated,
  * imported, read back, refused — must hold no token and no private member.
  */
 t.test('the log holds no token and no private key material', async t => {
@@ -29,7 +29,7 @@ t.test('the log holds no token and no private key material', async t => {
     const name = `logged-${index}`
     t.equal((await app.inject({ method: 'POST', url: generateUrl(), headers: alice, payload: { name, ...body } })).statusCode, 200)
     const jwk = (await app.inject({ method: 'GET', url: jwkUrl(name), headers: alice })).json().resultList[0][body.type.toLowerCase()]
-    for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) if (typeof jwk[member] === 'string') secrets.push(jwk[member])
+    for (const member of PRIVATE_JWK_MEMBERS) if (typeof jwk[member] === 'string') secrets.push(jwk[member])
   }
   const pasted = freshPrivateJwk('ed448')
   secrets.push(pasted.d!)

@@ -1,16 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs'
 import { getPriority } from 'node:os'
 import t from 'tap'
 import { KeygenPool, LaneProgress } from '../../src/pool/keygen-pool.js'
-
-/** The nice values of this process's threads, from the kernel (a Linux thread's nice value is its own). */
-function threadNiceValues (): number[] {
-  return readdirSync('/proc/self/task').map(tid => {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
-    // Fields after the command name, which is in parentheses and may hold spaces; nice is field 19.
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
-  })
-}
+import { threadNiceValues } from '../helpers/threads.js'
 
 const rsaTask = (): any => {
   const now = Math.floor(Date.now() / 1000)

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { PRIVATE_JWK_MEMBERS } from '../helpers/keys.js'
 import { PROJECT, buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
 import { proveKeyWorks } from '../helpers/prove-key.js'
 
@@ -81,7 +82,7 @@ for (const keySize of [128, 192, 256, 384, 512]) {
 const EXPECTED_CRV: Record<string, string> = {
   P256: 'P-256', P384: 'P-384', P521: 'P-521', SECP256K1: 'secp256k1', ED25519: 'Ed25519', ED448: 'Ed448', X25519: 'X25519', X448: 'X448'
 }
-const PRIVATE = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']
+const PRIVATE = PRIVATE_JWK_MEMBERS
 
 /** A few requests at a time: enough to keep both workers busy, few enough to stay under the queue bound. */
 async function inBatches<T> (items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {

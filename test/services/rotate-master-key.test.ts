@@ -10,7 +10,7 @@ import { startServer } from '../helpers/processes.js'
 import { deployedIn } from '../helpers/snapshots.js'
 import { adminTokenPath } from '../../src/services/bootstrap.js'
 import { adoptPendingKey, pendingKeyPath } from '../../src/services/vault.js'
-import { cleanEnv } from '../../bench/lib/processes.js'
+import { cleanEnv } from '../../harness/processes.js'
 
 /** `jwkd master-key rotate`: every private key re-sealed at once, nothing lost, even when killed half-way. */
 const quietIo = { out: () => {}, err: () => {} }

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
+import { PRIVATE_JWK_MEMBERS } from '../helpers/keys.js'
 import { buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
 
 /**
@@ -8,7 +9,7 @@ import { buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
  * appears in the database file, its WAL, or any snapshot — neither as the
  * base64url text of the JWK nor as raw bytes.
  */
-const PRIVATE = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']
+const PRIVATE = PRIVATE_JWK_MEMBERS
 
 function filesUnder (dir: string): string[] {
   return readdirSync(dir).flatMap(entry => {
