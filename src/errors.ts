@@ -104,5 +104,9 @@ export class ClientGoneError extends Error {
 export const projectNotFound = (projectName: string): NotFoundError =>
   new NotFoundError(`Project (${projectName}) is not found or user does not have privilege to access it!`)
 
-export const jwkNotFound = (name: string): NotFoundError =>
-  new NotFoundError(`JWK (name: ${name}) is not found!`)
+/** Apinizer answers a missing JWK with a 400, not a 404: the project exists, the request names nothing in it. */
+export const jwkNotFound = (name: string): BadRequestError =>
+  new BadRequestError(`JWK (name: ${name}) is not found!`)
+
+export const jwkNotFoundForUpdate = (name: string): BadRequestError =>
+  new BadRequestError(`JWK (name: ${name}) is not found! Try create operation.`)

@@ -5,7 +5,7 @@ import { splitJwk } from '../crypto/jwk.js'
 import { timeKid } from '../crypto/kid.js'
 import { jwkAdditionalData, type Sealer } from '../crypto/sealer.js'
 import type { Deployer } from '../deploy/deployer.js'
-import { BadRequestError, FetchFailedError, NotFoundError, jwkNotFound, projectNotFound } from '../errors.js'
+import { BadRequestError, FetchFailedError, jwkNotFound, jwkNotFoundForUpdate, projectNotFound } from '../errors.js'
 import { laneOfTask, type KeygenPool } from '../pool/keygen-pool.js'
 import type { DeploymentResult } from '../schemas/common.js'
 import type { GenerateJwkBody } from '../schemas/generate.js'
@@ -204,15 +204,14 @@ export class JwkService {
     }
   }
 
-  /** Rename and/or redescribe; the key material and kid stay; redeploys. */
+  /** Rename and/or redescribe; the key material and kid stay, the link to a source goes (as Apinizer documents); redeploys. */
   async update (project: NamedResource, name: string, body: UpdateJwkBody, actor: Actor): Promise<DeployedJwk> {
-    const notFound = (missing: string): Error => new NotFoundError(`JWK (name: ${missing}) is not found! Try create operation.`)
-    this.#find(project, name, notFound)
+    this.#find(project, name, jwkNotFoundForUpdate)
     let record: JwkRecord
     try {
       // Read again under the write lock: a delete, rename or master-key
       // rotation committed since the check above must not be written over.
-      record = await this.#commitAudited(actor, 'jwk.update', project, () => this.#store.jwks.update(this.#find(project, name, notFound), body))
+      record = await this.#commitAudited(actor, 'jwk.update', project, () => this.#store.jwks.update(this.#find(project, name, jwkNotFoundForUpdate), body))
     } catch (err) {
       if (err instanceof NameTakenError) throw new BadRequestError(`JWK (name: ${body.name}) is already exist!`)
       throw err

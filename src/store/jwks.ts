@@ -186,7 +186,8 @@ export class JwkRepository {
   }
 
   /**
-   * Renames and/or redescribes a key. Its material, id and kid stay; the
+   * Renames and/or redescribes a key. Its material, id and kid stay; it no
+   * longer points at the source it came from (sourceId, sourceUrl); the
    * revision moves on, so deployed snapshots are known to be outdated.
    */
   update (record: JwkRecord, changes: { name?: string, description?: string }): JwkRecord {
@@ -194,11 +195,13 @@ export class JwkRepository {
       ...record,
       name: changes.name ?? record.name,
       description: changes.description ?? record.description,
+      sourceId: null,
+      sourceUrl: null,
       updatedAt: this.#clock().toISOString(),
       revision: record.revision + 1
     }
     try {
-      statement(this.#db, 'UPDATE jwks SET name = ?, description = ?, updated_at = ?, revision = ? WHERE id = ?')
+      statement(this.#db, 'UPDATE jwks SET name = ?, description = ?, source_id = NULL, source_url = NULL, updated_at = ?, revision = ? WHERE id = ?')
         .run(updated.name, updated.description, updated.updatedAt, updated.revision, record.id)
     } catch (err) {
       if (isUniqueViolation(err)) throw new NameTakenError('JWK', updated.name)

@@ -48,7 +48,7 @@ t.test('content types', async t => {
 t.test('routes', async t => {
   assertShape(t, await app.inject({ method: 'GET', url: '/nowhere' }), 404, 'not_found', 'Route GET /nowhere not found')
   assertShape(t, await app.inject({ method: 'DELETE', url: '/apiops/environments/x/y/z', headers: auth }), 404, 'not_found')
-  assertShape(t, await app.inject({ method: 'GET', url: jwkUrl('missing'), headers: auth }), 404, 'not_found', 'JWK (name: missing) is not found!')
+  assertShape(t, await app.inject({ method: 'GET', url: jwkUrl('missing'), headers: auth }), 400, 'bad_request', 'JWK (name: missing) is not found!')
   assertShape(t, await app.inject({ method: 'GET', url: '/apiops/projects/MyProject/jwks/%E0%A4%A/', headers: auth }), 400, 'bad_request')
   const slashless = await app.inject({ method: 'GET', url: '/apiops/projects/MyProject/jwks', headers: auth })
   t.equal(slashless.statusCode, 200, 'trailing slash optional')

@@ -63,7 +63,7 @@ t.test('one line per request at info, written with the answer; the incoming line
     const entries = lines.map(line => JSON.parse(line)).filter(entry => entry.reqId === response.headers['x-request-id'])
     t.same(entries.map(entry => entry.msg), expected, level)
     const done = entries.at(-1)
-    t.match(done, { level: 30, req: { method: 'GET', url: jwkUrl('missing') }, res: { statusCode: 404 }, responseTime: Number }, `${level}: method, URL, status and time on the answer's line`)
+    t.match(done, { level: 30, req: { method: 'GET', url: jwkUrl('missing') }, res: { statusCode: 400 }, responseTime: Number }, `${level}: method, URL, status and time on the answer's line`)
     t.notOk(JSON.stringify(done).includes(auth.authorization.slice(7)), 'no token')
   }
 })

@@ -173,6 +173,10 @@ t.test('URL: fetched from a local server, with timeouts, size limit and status c
   t.equal(item.sourceUrl, `${base}/jwks.json`, 'stored without the query string')
   t.equal(item.rsa.n, publicSigning.n)
   t.equal(item.algorithm, 'RS256')
+  // Apinizer: an update detaches a key from its source. How it was made stays on record.
+  t.equal((await app.inject({ method: 'PUT', url: jwkUrl('from-url'), headers: auth, payload: { description: 'mine now' } })).statusCode, 200)
+  const detached = (await app.inject({ method: 'GET', url: jwkUrl('from-url'), headers: auth })).json().resultList[0]
+  t.same([detached.sourceType, detached.sourceUrl, detached.sourceId, detached.rsa.n], ['URL', null, null, publicSigning.n], 'no source to follow after an update')
 
   // Every failure is one answer naming the origin; what went wrong is in the log, never in the body.
   const fetchFails = async (body: object, detail: string): Promise<void> => {

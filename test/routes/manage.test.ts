@@ -36,7 +36,7 @@ t.test('a rename keeps the key and moves its snapshots', async t => {
   t.equal(after.kid, 'stable-kid')
   t.equal(after.description, 'renamed')
   t.equal(after.createdAt, before.createdAt)
-  t.equal((await app.inject({ method: 'GET', url: jwkUrl('before-rename'), headers: auth })).statusCode, 404, 'the old name is gone')
+  t.equal((await app.inject({ method: 'GET', url: jwkUrl('before-rename'), headers: auth })).statusCode, 400, 'the old name is gone')
   for (const environment of ['production', 'staging']) {
     const snapshot = deployedIn(dataDir, environment).get(id)!
     t.equal(snapshot.name, 'after-rename', `${environment} snapshot follows the rename`)
@@ -56,8 +56,8 @@ t.test('update: description only, empty body, and errors', async t => {
   t.equal(response.statusCode, 400)
   t.same(response.json(), { error: 'bad_request', error_description: 'JWK (name: other) is already exist!' })
   response = await app.inject({ method: 'PUT', url: jwkUrl('ghost'), headers: auth, payload: { description: 'x' } })
-  t.equal(response.statusCode, 404)
-  t.same(response.json(), { error: 'not_found', error_description: 'JWK (name: ghost) is not found! Try create operation.' })
+  t.equal(response.statusCode, 400)
+  t.same(response.json(), { error: 'bad_request', error_description: 'JWK (name: ghost) is not found! Try create operation.' })
   response = await app.inject({ method: 'PUT', url: jwkUrl('describe-me'), headers: auth, payload: { name: '  ' } })
   t.same(response.json(), { error: 'bad_request', error_description: 'JWK name can not be empty!' })
   response = await app.inject({ method: 'PUT', url: jwkUrl('describe-me'), headers: auth, payload: { kid: 'new' } })
@@ -74,10 +74,10 @@ t.test('delete removes the key and every snapshot', async t => {
   for (const environment of ['production', 'staging']) {
     t.notOk(deployedIn(dataDir, environment).has(id), `no snapshot left in ${environment}`)
   }
-  t.equal((await app.inject({ method: 'GET', url: jwkUrl('doomed'), headers: auth })).statusCode, 404)
+  t.equal((await app.inject({ method: 'GET', url: jwkUrl('doomed'), headers: auth })).statusCode, 400)
   const again = await app.inject({ method: 'DELETE', url: jwkUrl('doomed'), headers: auth })
-  t.equal(again.statusCode, 404)
-  t.same(again.json(), { error: 'not_found', error_description: 'JWK (name: doomed) is not found!' })
+  t.equal(again.statusCode, 400)
+  t.same(again.json(), { error: 'bad_request', error_description: 'JWK (name: doomed) is not found!' })
   await generate('doomed')
   t.pass('the name is free again')
 })
@@ -95,7 +95,7 @@ t.test('export-file is a one-key JWK Set download', async t => {
   await generate('we/ird "name"')
   response = await app.inject({ method: 'GET', url: jwkUrl('we/ird "name"') + 'export-file', headers: auth })
   t.match(response.headers['content-disposition'], /^attachment; filename="we_ird_name_\.json"; filename\*=UTF-8''we%2Fird%20%22name%22\.json$/)
-  t.equal((await app.inject({ method: 'GET', url: jwkUrl('nope') + 'export-file', headers: auth })).statusCode, 404)
+  t.equal((await app.inject({ method: 'GET', url: jwkUrl('nope') + 'export-file', headers: auth })).statusCode, 400)
 })
 
 t.test('environments list', async t => {
@@ -130,13 +130,13 @@ t.test('racing changes to one key: each is checked again under the write lock', 
     app.inject({ method: 'DELETE', url: jwkUrl('raced'), headers: auth }),
     app.inject({ method: 'PUT', url: jwkUrl('raced'), headers: auth, payload: { name: 'raced-renamed' } })
   ])
-  t.same([deleted.statusCode, renamed.statusCode].sort(), [200, 404], 'delete and rename of one key: one of them finds it')
+  t.same([deleted.statusCode, renamed.statusCode].sort(), [200, 400], 'delete and rename of one key: one of them finds it')
   t.equal(app.store.jwks.findByName(projectId, 'raced-renamed'), undefined, 'a deleted key is not renamed back into existence')
   noZombies('delete and rename')
 
   await generate('twice')
   const both = await Promise.all([1, 2].map(() => app.inject({ method: 'DELETE', url: jwkUrl('twice'), headers: auth })))
-  t.same(both.map(response => response.statusCode).sort(), [200, 404], 'two deletes of one key: the second is a 404')
+  t.same(both.map(response => response.statusCode).sort(), [200, 400], 'two deletes of one key: the second is a 400')
   noZombies('two deletes')
 
   await generate('edited')
@@ -148,6 +148,6 @@ t.test('racing changes to one key: each is checked again under the write lock', 
   t.ok(final, 'the rename is not undone by an edit made from a stale read')
   // Either the edit came first and both stand, or the rename did and the edit no longer finds the old name.
   if (edits[1]!.statusCode === 200) t.equal(final?.description, 'stale', 'both applied, in turn')
-  else t.equal(edits[1]!.statusCode, 404, 'the edit came second: the old name is gone')
+  else t.equal(edits[1]!.statusCode, 400, 'the edit came second: the old name is gone')
   t.equal(edits[0]!.statusCode, 200)
 })
