@@ -14,7 +14,15 @@ const ListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'at most this many keys (a page); without it, all of them' })),
   after: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'only keys named after this one: the `next` of the previous page' }))
 })
-const PublicOnlyQuery = Type.Object({ publicOnly: Defaulted(Type.Boolean({ default: false, description: 'strip private members' })) })
+const publicOnly = Defaulted(Type.Boolean({ default: false, description: 'strip private members' }))
+const PublicOnlyQuery = Type.Object({ publicOnly })
+const ExportQuery = Type.Object({
+  publicOnly,
+  format: Defaulted(Type.Union([Type.Literal('jwk'), Type.Literal('pem')], {
+    default: 'jwk',
+    description: '`jwk`: a one-key JWK Set (.json); `pem`: PKCS#8 with the private part, SPKI without (.pem; not for OCT keys)'
+  }))
+})
 
 export const jwkLocation = (projectName: string, jwkName: string): string =>
   `/apiops/projects/${encodeURIComponent(projectName)}/jwks/${encodeURIComponent(jwkName)}/`
@@ -28,7 +36,7 @@ function deployed (reply: FastifyReply, projectName: string, { record, deploymen
 }
 
 /** A download name that is safe in any file system and header, whatever the JWK is called. */
-const downloadName = (name: string): string => (name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100) || 'jwk') + '.json'
+const downloadName = (name: string, extension: string): string => `${name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100) || 'jwk'}.${extension}`
 
 /** The /apiops/projects/{p}/jwks family: schema, one service call, the answer. */
 const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -109,13 +117,18 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/projects/:projectName/jwks/:name/export-file', {
-    schema: { tags: ['JWKs'], summary: 'Export JWK', description: 'The key as a one-key JWK Set, as a file download.', params: JwkParams, querystring: PublicOnlyQuery },
+    schema: { tags: ['JWKs'], summary: 'Export JWK', description: 'The key as a file download: a one-key JWK Set, or PEM.', params: JwkParams, querystring: ExportQuery },
     config: { roles: READ_ROLES }
   }, async (request, reply) => {
-    const set = app.jwks.exportSet(projectOf(request), request.params.name, { publicOnly: request.query.publicOnly })
-    reply.header('content-disposition', `attachment; filename="${downloadName(request.params.name)}"; filename*=UTF-8''${encodeURIComponent(request.params.name)}.json`)
+    const { name } = request.params
+    const options = { publicOnly: request.query.publicOnly }
+    const pem = request.query.format === 'pem'
+    const file = pem ? app.jwks.exportPem(projectOf(request), name, options).pem : app.jwks.exportSet(projectOf(request), name, options)
+    const extension = pem ? 'pem' : 'json'
+    reply.header('content-disposition', `attachment; filename="${downloadName(name, extension)}"; filename*=UTF-8''${encodeURIComponent(name)}.${extension}`)
     reply.header('cache-control', 'no-store')
-    return set
+    if (pem) reply.type('application/x-pem-file')
+    return file
   })
 }
 

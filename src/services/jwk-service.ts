@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { systemClock, type Clock } from '../clock.js'
 import type { Jwk } from '../crypto/jwk.js'
 import { splitJwk } from '../crypto/jwk.js'
+import { jwkToPem } from '../crypto/pem.js'
 import { timeKid } from '../crypto/kid.js'
 import { jwkAdditionalData, type Sealer } from '../crypto/sealer.js'
 import type { Deployer } from '../deploy/deployer.js'
@@ -255,8 +256,19 @@ export class JwkService {
 
   /** The key alone, as a JWK Set document. */
   exportSet (project: NamedResource, name: string, options: { publicOnly: boolean }): { keys: Jwk[] } {
+    return { keys: [this.#exportJwk(project, name, options)] }
+  }
+
+  /** The key as PEM: PKCS#8 with its private part, SPKI without (or with `publicOnly`). Symmetric keys have no PEM form. */
+  exportPem (project: NamedResource, name: string, options: { publicOnly: boolean }): { pem: string, part: 'private' | 'public' } {
+    const jwk = this.#exportJwk(project, name, options)
+    if (jwk.kty === 'oct') throw new BadRequestError(`JWK (name: ${name}) is a symmetric (OCT) key: it has no PEM form; export it as a JWK Set`)
+    return jwkToPem(jwk)
+  }
+
+  #exportJwk (project: NamedResource, name: string, options: { publicOnly: boolean }): Jwk {
     const record = this.#find(project, name)
     const detail = toDetail(record, project, this.#openPrivate(record, options.publicOnly))
-    return { keys: [detail[record.type.toLowerCase()] as Jwk] }
+    return detail[record.type.toLowerCase()] as Jwk
   }
 }
