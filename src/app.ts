@@ -20,6 +20,7 @@ import servicesPlugin from './plugins/services.js'
 import shutdown from './plugins/shutdown.js'
 import storePlugin from './plugins/store.js'
 import auditRoutes from './routes/audit.js'
+import certificateRoutes from './routes/certificates.js'
 import environmentRoutes from './routes/environments.js'
 import healthRoutes from './routes/health.js'
 import jwkRoutes from './routes/jwks.js'
@@ -115,6 +116,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     await apiops.register(authPlugin, { rateLimit: config.rateLimit })
     await apiops.register(auditFailures)
     await apiops.register(jwkRoutes)
+    await apiops.register(certificateRoutes)
     await apiops.register(auditRoutes)
     await apiops.register(environmentRoutes)
   }, { prefix: '/apiops' })

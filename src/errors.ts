@@ -108,5 +108,8 @@ export const projectNotFound = (projectName: string): NotFoundError =>
 export const jwkNotFound = (name: string): BadRequestError =>
   new BadRequestError(`JWK (name: ${name}) is not found!`)
 
+export const certificateNotFound = (name: string): BadRequestError =>
+  new BadRequestError(`Certificate (name: ${name}) is not found!`)
+
 export const jwkNotFoundForUpdate = (name: string): BadRequestError =>
   new BadRequestError(`JWK (name: ${name}) is not found! Try create operation.`)

@@ -52,6 +52,8 @@ export async function projectCommand (action: string | undefined, ctx: ResourceC
         if (project === undefined) throw new CliError(`project ${name} does not exist`)
         const keys = store.jwks.countByProject(project.id)
         if (keys > 0) throw new CliError(`project ${name} still has ${keys} JWK(s); delete them first`)
+        const certificates = store.certificates.countByProject(project.id)
+        if (certificates > 0) throw new CliError(`project ${name} still has ${certificates} certificate(s); delete them first`)
         store.projects.delete(name)
       })
       io.out(name)

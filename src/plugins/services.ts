@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import { AuditTrail } from '../services/audit-trail.js'
+import { CertificateService } from '../services/certificate-service.js'
 import { Environments } from '../services/environments.js'
 import { UrlFetcher } from '../services/fetch-url.js'
 import { JwkService } from '../services/jwk-service.js'
@@ -12,6 +13,7 @@ declare module 'fastify' {
     jwks: JwkService
     publicJwks: PublicJwks
     auditTrail: AuditTrail
+    certificates: CertificateService
     environments: Environments
   }
 }
@@ -24,6 +26,7 @@ async function servicesPlugin (app: FastifyInstance, options: { config: Config }
   app.decorate('jwks', new JwkService({ store: app.store, sealer: app.vault, keygen: app.keygen, deployer: app.deployer, fetcher, clock: app.store.clock }))
   app.decorate('publicJwks', new PublicJwks(app.deployer, app.store, app.store.clock))
   app.decorate('auditTrail', new AuditTrail(app.store))
+  app.decorate('certificates', new CertificateService(app.store))
   app.decorate('environments', new Environments(app.store))
 }
 

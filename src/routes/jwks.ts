@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { DEPLOY_ROLES, READ_ROLES } from '../auth/roles.js'
 import { Defaulted, DeploymentResponse, ErrorBody, JwkParams, ProjectParams, type DeploymentResult } from '../schemas/common.js'
 import { GenerateJwkBody } from '../schemas/generate.js'
-import { CreateJwkBody, UpdateJwkBody } from '../schemas/manage.js'
+import { CreateJwkBody, ParseFromCertificateBody, UpdateJwkBody } from '../schemas/manage.js'
 import type { Actor, DeployedJwk } from '../services/jwk-service.js'
 import { callerOf, projectOf } from '../plugins/auth.js'
 import { clientSignal } from './client-signal.js'
@@ -65,6 +65,19 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: DEPLOY_ROLES, audit: 'jwk.create' }
   }, async (request, reply) =>
     deployed(reply, projectOf(request).name, await app.jwks.create(projectOf(request), request.body, actor(request), clientSignal(reply))))
+
+  app.post('/projects/:projectName/jwks/parse-from-certificate', {
+    schema: {
+      tags: ['JWKs'],
+      summary: 'Parse JWK from certificate',
+      description: 'Create with source type CERTIFICATE: the public key of the certificate\'s copy in the environment, with x5c and x5t#S256, deployed like any JWK.',
+      params: ProjectParams,
+      body: ParseFromCertificateBody,
+      response: { 200: DeploymentResponse, ...errors }
+    },
+    config: { roles: DEPLOY_ROLES, audit: 'jwk.create' }
+  }, async (request, reply) =>
+    deployed(reply, projectOf(request).name, await app.jwks.create(projectOf(request), { ...request.body, sourceType: 'CERTIFICATE' }, actor(request), clientSignal(reply))))
 
   app.get('/projects/:projectName/jwks', {
     schema: {

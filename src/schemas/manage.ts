@@ -11,20 +11,28 @@ export const UpdateJwkBody = Type.Object({
 }, { ...closed, examples: [{ name: 'renamed-rsa-jwk', description: 'Signs the partner API tokens' }] })
 export type UpdateJwkBody = Static<typeof UpdateJwkBody>
 
-export const SOURCE_TYPES = ['COPY_PASTE', 'URL'] as const
+export const SOURCE_TYPES = ['COPY_PASTE', 'URL', 'CERTIFICATE'] as const
+
+const ResourceName = (what: string) => Type.String({ maxLength: 255, description: `the ${what}'s name` })
+export const UseType = Type.Union([Type.Literal('SIGNATURE'), Type.Literal('ENCRYPTION')], { description: 'the JWK\'s use' })
+const Algorithm = Type.String({ maxLength: 64, description: 'Apinizer or JOSE algorithm name that fits the key and the use' })
 
 /** POST …/jwks/: a key from an existing JWK or JWK Set, pasted or fetched. */
 export const CreateJwkBody = Type.Object({
   name: JwkName,
   description: Type.Optional(Description),
-  sourceType: Type.String({ maxLength: 32, 'x-empty-message': 'Source type is required!', description: 'COPY_PASTE or URL' }),
+  sourceType: Type.String({ maxLength: 32, 'x-empty-message': 'Source type is required!', description: 'COPY_PASTE, URL or CERTIFICATE' }),
   type: Type.Optional(Type.Union(KEY_TYPES.map(type => Type.Literal(type)), { description: 'if given, the key must be of this type' })),
   kid: Type.Optional(Kid),
   jwkStr: Type.Optional(Type.String({ maxLength: 60_000, 'x-secret': true, description: 'COPY_PASTE: a JWK or a JWK Set, as JSON text' })),
   url: Type.Optional(Type.String({ maxLength: 2048, description: 'URL: an http(s) address serving a JWK Set or a JWK' })),
   urlOptionConnectTimeout: Type.Optional(Type.Integer({ minimum: 100, maximum: 60_000, description: 'ms to establish the connection; default 5000' })),
   urlOptionReadTimeout: Type.Optional(Type.Integer({ minimum: 100, maximum: 300_000, description: 'ms from connection to the whole answer; default 10000' })),
-  urlOptionSizeLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 4 * 1024 * 1024, description: 'largest answer in bytes; default 1048576 (1 MiB), at most 4 MiB' }))
+  urlOptionSizeLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 4 * 1024 * 1024, description: 'largest answer in bytes; default 1048576 (1 MiB), at most 4 MiB' })),
+  certificateName: Type.Optional(ResourceName('CERTIFICATE: certificate')),
+  environmentName: Type.Optional(ResourceName('CERTIFICATE: environment whose copy of the certificate is read')),
+  useType: Type.Optional(UseType),
+  algorithm: Type.Optional(Algorithm)
 }, {
   ...closed,
   examples: [
@@ -33,3 +41,14 @@ export const CreateJwkBody = Type.Object({
   ]
 })
 export type CreateJwkBody = Static<typeof CreateJwkBody>
+
+/** POST …/jwks/parse-from-certificate: Create with source type CERTIFICATE, every field required. */
+export const ParseFromCertificateBody = Type.Object({
+  name: JwkName,
+  description: Type.Optional(Description),
+  certificateName: ResourceName('certificate'),
+  environmentName: ResourceName('environment'),
+  useType: UseType,
+  algorithm: Algorithm
+}, { ...closed, examples: [{ name: 'my-jwk', description: 'JWK from certificate', certificateName: 'my-certificate', environmentName: 'production', useType: 'SIGNATURE', algorithm: 'RS256' }] })
+export type ParseFromCertificateBody = Static<typeof ParseFromCertificateBody>

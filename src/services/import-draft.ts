@@ -28,12 +28,12 @@ export function draftImport (body: CreateJwkBody, source: ImportSource, key: Ins
     throw new BadRequestError('The key\'s "kid" must be printable text of 1 to 255 characters')
   }
   const { keyUse, rule } = resolveUsage(key.type, key.material, USES.get(jwk.use), jwk.alg as string | undefined,
-    { use: 'The key\'s "use"', algorithm: 'The key\'s "alg"' })
+    source.usageFields ?? { use: 'The key\'s "use"', algorithm: 'The key\'s "alg"' })
   const issued = toNumericDate(now)
   const nbf = readNumericDate(jwk.nbf, issued)
   const exp = readNumericDate(jwk.exp, toNumericDate(oneYearAfter(fromNumericDate(nbf))))
   if (exp <= nbf) throw new BadRequestError('The key\'s "exp" must be after its "nbf"')
-  const full: Jwk = { ...key.members, use: keyUse === 'SIGNATURE' ? 'sig' : 'enc', iat: readNumericDate(jwk.iat, issued), nbf, exp }
+  const full: Jwk = { ...key.members, ...source.extraMembers as Jwk, use: keyUse === 'SIGNATURE' ? 'sig' : 'enc', iat: readNumericDate(jwk.iat, issued), nbf, exp }
   if (rule !== undefined) full.alg = rule.alg
   if (typeof jwk.kid === 'string') full.kid = jwk.kid
   const { publicJwk, privateMembers } = splitJwk(orderJwk(full))
@@ -41,7 +41,7 @@ export function draftImport (body: CreateJwkBody, source: ImportSource, key: Ins
     name: body.name,
     description: body.description ?? '',
     sourceType: source.sourceType,
-    sourceId: null,
+    sourceId: source.sourceId,
     sourceUrl: source.sourceUrl,
     type: key.type,
     keyUse,

@@ -1,22 +1,43 @@
+import { certificateJwk } from '../crypto/certificate.js'
 import { BadRequestError } from '../errors.js'
 import type { CreateJwkBody } from '../schemas/manage.js'
 import { SOURCE_TYPES } from '../schemas/manage.js'
 import { DEFAULT_FETCH_LIMITS, displayUrl, parseHttpUrl, type UrlFetcher } from './fetch-url.js'
 import { parseJwkDocument, pickJwk } from './import-source.js'
 
+type ImportedSourceType = 'COPY_PASTE' | 'URL' | 'CERTIFICATE'
+
 export interface ImportSource {
-  sourceType: 'COPY_PASTE' | 'URL'
+  sourceType: ImportedSourceType
   sourceUrl: string | null
+  /** the stored resource the key came from (a certificate) */
+  sourceId: string | null
   /** the one JWK picked from the document, not yet vetted */
   jwk: Record<string, unknown>
+  /** members the stored JWK carries besides its key and dates (a certificate's x5c and x5t#S256) */
+  extraMembers?: Record<string, unknown>
+  /** where `use` and `alg` came from, when the request gave them (for messages) */
+  usageFields?: { use: string, algorithm: string }
+}
+
+/** The project's stored sources, found by name (the service knows the project). */
+export interface SourceLookup {
+  /** the DER of the certificate's copy in that environment; throws the client's 400 when there is none */
+  certificate: (certificateName: string, environmentName: string) => { id: string, der: Buffer }
 }
 
 const URL_FIELDS = ['url', 'urlOptionConnectTimeout', 'urlOptionReadTimeout', 'urlOptionSizeLimit'] as const
-const UNSUPPORTED = ['CERTIFICATE', 'PUBLIC_KEY', 'PRIVATE_KEY', 'KEYSTORE']
+const STORED_SOURCE_FIELDS = ['certificateName', 'environmentName', 'useType', 'algorithm'] as const
+const UNSUPPORTED = ['PUBLIC_KEY', 'PRIVATE_KEY', 'KEYSTORE']
+const FIELDS_OF: Record<ImportedSourceType, readonly string[]> = {
+  COPY_PASTE: ['jwkStr'],
+  URL: URL_FIELDS,
+  CERTIFICATE: STORED_SOURCE_FIELDS
+}
 
-function checkSourceType (sourceType: string): 'COPY_PASTE' | 'URL' {
+function checkSourceType (sourceType: string): ImportedSourceType {
   if (sourceType.trim() === '') throw new BadRequestError('Source type is required!')
-  if ((SOURCE_TYPES as readonly string[]).includes(sourceType)) return sourceType as 'COPY_PASTE' | 'URL'
+  if ((SOURCE_TYPES as readonly string[]).includes(sourceType)) return sourceType as ImportedSourceType
   if (sourceType === 'GENERATE') {
     throw new BadRequestError('Source type GENERATE is not created here: use POST /apiops/projects/{projectName}/jwks/generate')
   }
@@ -26,16 +47,29 @@ function checkSourceType (sourceType: string): 'COPY_PASTE' | 'URL' {
     : `Invalid source type ${shown}; supported: ${SOURCE_TYPES.join(', ')}`)
 }
 
-/** Where the key comes from, per `sourceType`, with the fields the other source takes refused. */
-export async function loadImportDocument (body: CreateJwkBody, fetcher: UrlFetcher, signal?: AbortSignal): Promise<ImportSource> {
-  const sourceType = checkSourceType(body.sourceType)
-  if (sourceType === 'COPY_PASTE') {
-    const misplaced = URL_FIELDS.find(field => body[field] !== undefined)
-    if (misplaced !== undefined) throw new BadRequestError(`${misplaced} is only used with source type URL`)
-    if (body.jwkStr === undefined || body.jwkStr.trim() === '') throw new BadRequestError('JWK string is required for COPY_PASTE source type!')
-    return { sourceType, sourceUrl: null, jwk: pickJwk(parseJwkDocument(body.jwkStr, 'jwkStr'), body.kid, 'jwkStr') }
+/** A field that belongs to another source type is refused, naming the one it belongs to. */
+function refuseMisplaced (body: CreateJwkBody, sourceType: ImportedSourceType): void {
+  for (const [owner, fields] of Object.entries(FIELDS_OF) as Array<[ImportedSourceType, readonly string[]]>) {
+    if (owner === sourceType) continue
+    const misplaced = fields.find(field => body[field as keyof CreateJwkBody] !== undefined)
+    if (misplaced !== undefined) throw new BadRequestError(`${misplaced} is only used with source type ${owner}`)
   }
-  if (body.jwkStr !== undefined) throw new BadRequestError('jwkStr is only used with source type COPY_PASTE')
+}
+
+const requiredFor = (value: string | undefined, what: string, sourceType: string): string => {
+  if (value === undefined || value.trim() === '') throw new BadRequestError(`${what} is required for ${sourceType} source type!`)
+  return value
+}
+
+/** Where the key comes from, per `sourceType`, with the fields another source takes refused. */
+export async function loadImportDocument (body: CreateJwkBody, fetcher: UrlFetcher, lookup: SourceLookup, signal?: AbortSignal): Promise<ImportSource> {
+  const sourceType = checkSourceType(body.sourceType)
+  refuseMisplaced(body, sourceType)
+  if (sourceType === 'COPY_PASTE') {
+    if (body.jwkStr === undefined || body.jwkStr.trim() === '') throw new BadRequestError('JWK string is required for COPY_PASTE source type!')
+    return { sourceType, sourceUrl: null, sourceId: null, jwk: pickJwk(parseJwkDocument(body.jwkStr, 'jwkStr'), body.kid, 'jwkStr') }
+  }
+  if (sourceType === 'CERTIFICATE') return fromCertificate(body, lookup)
   if (body.url === undefined || body.url.trim() === '') throw new BadRequestError('URL is required for URL source type!')
   const url = parseHttpUrl(body.url.trim())
   const shown = displayUrl(url)
@@ -44,5 +78,24 @@ export async function loadImportDocument (body: CreateJwkBody, fetcher: UrlFetch
     readTimeoutMs: body.urlOptionReadTimeout ?? DEFAULT_FETCH_LIMITS.readTimeoutMs,
     sizeLimit: body.urlOptionSizeLimit ?? DEFAULT_FETCH_LIMITS.sizeLimit
   }, text => pickJwk(parseJwkDocument(text, 'the answer'), body.kid, 'the answer'), signal)
-  return { sourceType, sourceUrl: shown, jwk }
+  return { sourceType, sourceUrl: shown, sourceId: null, jwk }
+}
+
+/** The certificate's public key, its use and algorithm from the request, its dates and x5c from the certificate. */
+function fromCertificate (body: CreateJwkBody, lookup: SourceLookup): ImportSource {
+  const certificateName = requiredFor(body.certificateName, 'Certificate name', 'CERTIFICATE')
+  const environmentName = requiredFor(body.environmentName, 'Environment name', 'CERTIFICATE')
+  const useType = requiredFor(body.useType, 'Use type', 'CERTIFICATE')
+  const algorithm = requiredFor(body.algorithm, 'Algorithm', 'CERTIFICATE')
+  const { id, der } = lookup.certificate(certificateName, environmentName)
+  const { x5c, 'x5t#S256': thumbprint, ...jwk } = certificateJwk(der)
+  if (body.kid !== undefined) jwk.kid = body.kid
+  return {
+    sourceType: 'CERTIFICATE',
+    sourceUrl: null,
+    sourceId: id,
+    jwk: { ...jwk, use: useType === 'SIGNATURE' ? 'sig' : 'enc', alg: algorithm },
+    extraMembers: { x5c, 'x5t#S256': thumbprint },
+    usageFields: { use: 'useType', algorithm: 'algorithm' }
+  }
 }

@@ -6,7 +6,7 @@ import { jwkToPem } from '../crypto/pem.js'
 import { timeKid } from '../crypto/kid.js'
 import { jwkAdditionalData, type Sealer } from '../crypto/sealer.js'
 import type { Deployer } from '../deploy/deployer.js'
-import { BadRequestError, FetchFailedError, jwkNotFound, jwkNotFoundForUpdate, projectNotFound } from '../errors.js'
+import { BadRequestError, FetchFailedError, certificateNotFound, jwkNotFound, jwkNotFoundForUpdate, projectNotFound } from '../errors.js'
 import { laneOfTask, type KeygenPool } from '../pool/keygen-pool.js'
 import type { DeploymentResult } from '../schemas/common.js'
 import type { GenerateJwkBody } from '../schemas/generate.js'
@@ -19,7 +19,7 @@ import type { NamedResource } from '../store/named-resources.js'
 import type { Store } from '../store/store.js'
 import { planGeneration, type GenerationPlan } from './generate-plan.js'
 import type { UrlFetcher } from './fetch-url.js'
-import { loadImportDocument, type ImportSource } from './import-plan.js'
+import { loadImportDocument, type ImportSource, type SourceLookup } from './import-plan.js'
 import { describeDeployment } from './deployment-result.js'
 import { draftImport, type Draft } from './import-draft.js'
 import { toDetail, toItem, type JwkDetail, type JwkItem } from './jwk-view.js'
@@ -180,13 +180,25 @@ export class JwkService {
     }
   }
 
-  /** A key from a pasted JWK (Set) or one fetched from a URL, vetted by really importing it. */
+  /** A key from a pasted JWK (Set), one fetched from a URL or a stored certificate, vetted by really importing it. */
   async create (project: NamedResource, body: CreateJwkBody, actor: Actor, signal?: AbortSignal): Promise<DeployedJwk> {
     this.#assertFree(project, body.name, body.kid)
-    const source = await loadImportDocument(body, this.#fetcher, signal)
+    const source = await loadImportDocument(body, this.#fetcher, this.#sourcesOf(project), signal)
     const draft = await this.#vetImport(body, source, signal)
     const kid = draft.publicJwk.kid === undefined ? { kind: 'none' as const } : { kind: 'exact' as const, kid: String(draft.publicJwk.kid) }
     return await this.#commitAndDeploy(project, draft, kid, actor, 'jwk.create')
+  }
+
+  #sourcesOf (project: NamedResource): SourceLookup {
+    return {
+      certificate: (certificateName, environmentName) => {
+        const certificate = this.#store.certificates.findByName(project.id, certificateName)
+        if (certificate === undefined) throw certificateNotFound(certificateName)
+        const copy = certificate.copies.find(candidate => candidate.environmentName === environmentName)
+        if (copy === undefined) throw new BadRequestError(`Certificate (name: ${certificateName}) is not deployed to environment (name: ${environmentName.slice(0, 64)})`)
+        return { id: certificate.id, der: copy.der }
+      }
+    }
   }
 
   /**

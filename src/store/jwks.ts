@@ -5,7 +5,7 @@ import { orderJwk } from '../crypto/jwk.js'
 import { statement, type Db } from './database.js'
 import { KidTakenError, NameTakenError, ProjectGoneError, isForeignKeyViolation, isUniqueViolation } from './errors.js'
 
-export type SourceType = 'GENERATE' | 'COPY_PASTE' | 'URL'
+export type SourceType = 'GENERATE' | 'COPY_PASTE' | 'URL' | 'CERTIFICATE'
 
 export interface JwkRecord {
   id: string
@@ -242,6 +242,11 @@ export class JwkRepository {
   /** Stores a re-sealed private part; the revision moves, so deployed snapshots are known to be outdated. */
   reseal (id: string, sealedPrivate: string): void {
     statement(this.#db, 'UPDATE jwks SET sealed_private = ?, revision = revision + 1 WHERE id = ?').run(sealedPrivate, id)
+  }
+
+  /** Keys made from a source that is being deleted keep their material and lose the link (docs/API.md, "Certificates"). */
+  detachFromSource (sourceId: string): number {
+    return statement(this.#db, 'UPDATE jwks SET source_id = NULL WHERE source_id = ?').run(sourceId).changes
   }
 
   countByProject (projectId: string): number {

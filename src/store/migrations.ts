@@ -75,5 +75,26 @@ export const MIGRATIONS: readonly string[] = [
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
   CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  `,
+  /* 2: certificates, one copy per environment they are deployed to */ `
+  CREATE TABLE certificates (
+    id          TEXT PRIMARY KEY,
+    project_id  TEXT NOT NULL REFERENCES projects(id),
+    name        TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    UNIQUE (project_id, name)
+  ) STRICT;
+
+  CREATE TABLE certificate_environments (
+    certificate_id TEXT NOT NULL REFERENCES certificates(id) ON DELETE CASCADE,
+    environment_id TEXT NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
+    project_id     TEXT NOT NULL,       -- the certificate's, so an alias is unique per project and environment
+    alias          TEXT NOT NULL,
+    der            BLOB NOT NULL,       -- the X.509 certificate as sent, DER
+    PRIMARY KEY (certificate_id, environment_id),
+    UNIQUE (project_id, environment_id, alias)
+  ) STRICT;
   `
 ]

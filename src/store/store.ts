@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../clock.js'
 import { AuditLog } from './audit.js'
+import { CertificateRepository } from './certificates.js'
 import { GroupCommit } from './group-commit.js'
 import { openDatabase, purgeWal, type Db, type SqliteBinding } from './database.js'
 import { JwkRepository } from './jwks.js'
@@ -20,6 +21,7 @@ export class Store {
   readonly environments: NamedResourceRepository
   readonly tokens: TokenRepository
   readonly jwks: JwkRepository
+  readonly certificates: CertificateRepository
   readonly audit: AuditLog
   readonly meta: MetaRepository
   /** moves when another connection commits: what the read caches follow */
@@ -42,6 +44,7 @@ export class Store {
     this.environments = new NamedResourceRepository(db, 'environments', 'environment', this.version, clock)
     this.tokens = new TokenRepository(db, this.version, clock)
     this.jwks = new JwkRepository(db, clock)
+    this.certificates = new CertificateRepository(db, clock)
     this.audit = new AuditLog(db, clock)
     this.meta = new MetaRepository(db)
     this.commits = new GroupCommit(db)

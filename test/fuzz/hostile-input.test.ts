@@ -1,4 +1,5 @@
 import fc from 'fast-check'
+import { execFileSync } from 'node:child_process'
 import { request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
@@ -17,7 +18,8 @@ const projectId = app.store.projects.findByName(PROJECT)!.id
 const count = (): number => app.store.jwks.listByProject(projectId).length
 
 const KEYS = ['name', 'description', 'type', 'kid', 'rsa', 'ec', 'oct', 'okp', 'keySize', 'curveType', 'keyUseType', 'algorithm', 'keyIdType',
-  'notBeforeTime', 'expirationTime', 'passwordSaltLength', 'passwordIterationCount', 'sourceType', 'jwkStr', 'url', '__proto__', 'constructor', 'prototype', 'toString']
+  'notBeforeTime', 'expirationTime', 'passwordSaltLength', 'passwordIterationCount', 'sourceType', 'jwkStr', 'url', 'certificateName', 'environmentName',
+  'useType', '__proto__', 'constructor', 'prototype', 'toString']
 const weirdStrings = fc.oneof(
   fc.constantFrom('', ' ', 'NaN', 'Infinity', '-0', '1e309', 'RSA', 'EC', 'OCT', 'OKP', 'P256', 'ED25519', 'X448', 'COPY_PASTE', 'URL', 'SIGNATURE',
     'ENCRYPTION', 'RS256', 'ECDH_ES', 'TIMESTAMP', 'NONE', '2024-01-01T00:00:00Z', 'null', '{}', '[]', '\u0000', '\u202e', '💥', '../../etc/passwd', '%00',
@@ -95,7 +97,8 @@ async function check (response: { statusCode: number, body: string }, label: str
 const routes = [
   { label: 'generate', runs: 4000, method: 'POST' as const, url: generateUrl() },
   { label: 'create', runs: 3000, method: 'POST' as const, url: `/apiops/projects/${PROJECT}/jwks/` },
-  { label: 'update', runs: 3000, method: 'PUT' as const, url: jwkUrl('existing') }
+  { label: 'update', runs: 3000, method: 'PUT' as const, url: jwkUrl('existing') },
+  { label: 'parse-from-certificate', runs: 1000, method: 'POST' as const, url: `/apiops/projects/${PROJECT}/jwks/parse-from-certificate` }
 ]
 
 t.test('2000 hostile JWKs to import: weak, mismatched, non-canonical, prototype-named, deeply nested', async t => {
@@ -127,6 +130,46 @@ for (const route of routes) {
     else t.equal(count(), before + stored, `only accepted requests stored keys (${stored} of ${route.runs})`)
   })
 }
+
+// Certificate forms: the fields in any state, and files that are truncated, garbled, wrapped wrongly or not certificates at all.
+const certificatePem = execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', '/dev/null', '-subj', '/CN=fuzz', '-days', '1'], { encoding: 'utf8' })
+const certificateBody = certificatePem.split('\n').slice(1, -2).join('')
+const armored = (base64: string): string => `-----BEGIN CERTIFICATE-----\n${base64.match(/.{1,64}/g)?.join('\n') ?? ''}\n-----END CERTIFICATE-----\n`
+const hostileFile = fc.oneof(
+  fc.integer({ min: 0, max: certificateBody.length }).map(cut => armored(certificateBody.slice(0, cut))),
+  fc.tuple(fc.integer({ min: 0, max: certificateBody.length - 1 }), fc.constantFrom('A', '/', '+', '=')).map(([at, char]) => armored(certificateBody.slice(0, at) + char + certificateBody.slice(at + 1))),
+  fc.uint8Array({ maxLength: 600 }).map(bytes => armored(Buffer.from(bytes).toString('base64'))),
+  fc.string({ maxLength: 300 }),
+  fc.constant(certificatePem.replaceAll('CERTIFICATE', 'PRIVATE KEY')),
+  fc.constant(certificatePem)
+)
+const formField = fc.oneof(fc.constantFrom('certificateName', 'alias', 'certificateDescription', 'environmentList', 'pemEncodedFile', '__proto__', 'constructor'), fc.string({ maxLength: 10 }))
+const hostileForm = fc.record({
+  fields: fc.array(fc.tuple(formField, fc.oneof(weirdStrings, fc.constantFrom('production', 'production,nowhere', ',', 'fuzz-cert'))), { maxLength: 6 }),
+  file: fc.option(hostileFile)
+})
+function multipart ({ fields, file }: { fields: Array<[string, string]>, file: string | null }): { payload: string, boundary: string } {
+  const boundary = 'jwkdfuzzboundary'
+  const parts = fields.map(([name, value]) => `--${boundary}\r\ncontent-disposition: form-data; name="${name.replace(/["\r\n]/g, '_')}"\r\n\r\n${value}\r\n`)
+  if (file !== null) parts.push(`--${boundary}\r\ncontent-disposition: form-data; name="pemEncodedFile"; filename="c.pem"\r\ncontent-type: application/x-pem-file\r\n\r\n${file}\r\n`)
+  return { payload: parts.join('') + `--${boundary}--\r\n`, boundary }
+}
+
+t.test('500 hostile certificate forms', async t => {
+  await fc.assert(fc.asyncProperty(hostileForm, async form => {
+    const { payload, boundary } = multipart(form)
+    const response = await app.inject({ method: 'POST', url: `/apiops/projects/${PROJECT}/certificates/`, headers: { ...auth, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload })
+    if (response.statusCode === 200) {
+      // Only a readable certificate is stored; each one that was is removed again.
+      const name = form.fields.find(([field]) => field === 'certificateName')?.[1] ?? ''
+      const deleted = await app.inject({ method: 'DELETE', url: `/apiops/projects/${PROJECT}/certificates/${encodeURIComponent(name)}/`, headers: auth })
+      if (deleted.statusCode !== 200 || form.file !== certificatePem) throw new Error(`stored a certificate from ${JSON.stringify(form).slice(0, 200)}`)
+      return
+    }
+    await check(response, 'certificate form')
+  }), { numRuns: 500 })
+  t.equal(app.store.certificates.countByProject(projectId), 0, 'no certificate left behind')
+})
 
 t.test('hostile paths, query strings and headers', async t => {
   // A URL cannot carry a lone surrogate (encodeURI refuses it), so no client can send one in a path.

@@ -4,6 +4,7 @@ import { webcrypto } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
+import { derToJose, joseToDer } from '../helpers/signatures.js'
 import { PROJECT, buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
 import { freshPrivateJwk } from '../helpers/keys.js'
 
@@ -21,19 +22,6 @@ const exportFile = async (name: string, query: string): Promise<{ statusCode: nu
 const publicJwk = async (name: string): Promise<JWK> => {
   const detail = (await app.inject({ method: 'GET', url: `${jwkUrl(name)}?publicOnly=true`, headers: auth })).json().resultList[0]
   return detail[detail.type.toLowerCase()]
-}
-
-/** An ECDSA signature as OpenSSL writes it (DER) in the JWS form (r ‖ s, each the curve's size). */
-function derToJose (der: Buffer, size: number): Buffer {
-  let offset = der[1]! & 0x80 ? 3 : 2
-  const part = (): Buffer => {
-    const length = der[offset + 1]!
-    const value = der.subarray(offset + 2, offset + 2 + length)
-    offset += 2 + length
-    const trimmed = value[0] === 0 ? value.subarray(1) : value
-    return Buffer.concat([Buffer.alloc(size - trimmed.length), trimmed])
-  }
-  return Buffer.concat([part(), part()])
 }
 
 const KEYS = [
@@ -126,16 +114,4 @@ const WEBCRYPTO: Record<string, webcrypto.RsaHashedImportParams | webcrypto.EcKe
   p521: { name: 'ECDSA', namedCurve: 'P-521' },
   ed25519: { name: 'Ed25519' },
   x25519: { name: 'X25519' }
-}
-
-/** r ‖ s back to the DER SEQUENCE OpenSSL verifies. */
-function joseToDer (raw: Buffer): Buffer {
-  const integer = (half: Buffer): Buffer => {
-    let value = half
-    while (value.length > 1 && value[0] === 0 && (value[1]! & 0x80) === 0) value = value.subarray(1)
-    if (value[0]! & 0x80) value = Buffer.concat([Buffer.from([0]), value])
-    return Buffer.concat([Buffer.from([0x02, value.length]), value])
-  }
-  const body = Buffer.concat([integer(raw.subarray(0, raw.length / 2)), integer(raw.subarray(raw.length / 2))])
-  return Buffer.concat([Buffer.from([0x30, body.length]), body])
 }

@@ -13,7 +13,7 @@ const body = { name: 'imported', sourceType: 'COPY_PASTE' }
 function draft (jwk: Record<string, unknown>, overrides: object = {}): ReturnType<typeof draftImport> {
   const inspected = inspectJwk(jwk)
   if (!inspected.ok) throw new Error(inspected.reason)
-  const source: ImportSource = { sourceType: 'COPY_PASTE', sourceUrl: null, jwk }
+  const source: ImportSource = { sourceType: 'COPY_PASTE', sourceUrl: null, sourceId: null, jwk }
   return draftImport({ ...body, ...overrides } as never, source, inspected.key as InspectedKey, NOW)
 }
 

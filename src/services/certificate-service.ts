@@ -1,0 +1,151 @@
+import { CertificateError, describeCertificate, readPemCertificate } from '../crypto/certificate.js'
+import { BadRequestError, certificateNotFound, projectNotFound } from '../errors.js'
+import type { DeploymentResult } from '../schemas/common.js'
+import { isPrintableText } from '../schemas/common.js'
+import { AliasTakenError, type CertificateRecord } from '../store/certificates.js'
+import { NameTakenError, ProjectGoneError } from '../store/errors.js'
+import type { NamedResource } from '../store/named-resources.js'
+import type { Store } from '../store/store.js'
+import { describeDeployment } from './deployment-result.js'
+import type { Actor } from './jwk-service.js'
+
+/** The form Apinizer's create and update take (multipart fields, the file as text). */
+export interface CertificateForm {
+  certificateName?: string
+  alias?: string
+  certificateDescription?: string
+  environmentList?: string
+  pemEncodedFile?: string
+}
+
+export interface CertificateView {
+  name: string
+  description: string
+  projectId: string
+  certificateEnvironmentList: Array<{
+    environmentName: string
+    startDate: string
+    endDate: string
+    base64EncodedContent?: string
+    sha1Thumbprint: string
+    subjectDn: string
+    alias: string
+  }>
+}
+
+const required = (form: CertificateForm, field: keyof CertificateForm): string => {
+  const value = form[field]
+  if (value === undefined || value.trim() === '') throw new BadRequestError(`${field} value can not be empty!`)
+  return value
+}
+
+function view (record: CertificateRecord, withContent: boolean): CertificateView {
+  return {
+    name: record.name,
+    description: record.description,
+    projectId: record.projectId,
+    certificateEnvironmentList: record.copies.map(copy => {
+      const { der, ...facts } = describeCertificate(copy.der)
+      return { environmentName: copy.environmentName, ...facts, ...(withContent ? { base64EncodedContent: der.toString('base64') } : {}), alias: copy.alias }
+    })
+  }
+}
+
+/**
+ * Certificates of a project, one copy per environment it is deployed to.
+ * A copy is deployed when it is durable in the database: jwkd's environments
+ * serve JWK Sets, and JWKs made from a certificate carry it (docs/API.md, "Certificates").
+ */
+export class CertificateService {
+  readonly #store: Store
+
+  constructor (store: Store) {
+    this.#store = store
+  }
+
+  list (project: NamedResource): CertificateView[] {
+    return this.#store.certificates.listByProject(project.id).map(record => view(record, false))
+  }
+
+  get (project: NamedResource, name: string): CertificateView {
+    return view(this.#find(project, name), true)
+  }
+
+  #find (project: NamedResource, name: string): CertificateRecord {
+    const record = this.#store.certificates.findByName(project.id, name)
+    if (record === undefined) throw certificateNotFound(name)
+    return record
+  }
+
+  /** The form checked in Apinizer's order, the file read, the environments found. */
+  #read (project: NamedResource, form: CertificateForm, name: string): { description: string, alias: string, der: Buffer, environments: NamedResource[] } {
+    const alias = required(form, 'alias')
+    if (!isPrintableText(alias, 255)) throw new BadRequestError('alias must be printable text of 1 to 255 characters')
+    const description = form.certificateDescription ?? ''
+    if (description.length > 1024) throw new BadRequestError('certificateDescription must be at most 1024 characters')
+    const pem = required(form, 'pemEncodedFile')
+    const names = [...new Set(required(form, 'environmentList').split(',').map(environment => environment.trim()).filter(environment => environment !== ''))]
+    if (names.length === 0) throw new BadRequestError('environmentList value can not be empty!')
+    const environments = names.map(environmentName => {
+      const environment = this.#store.environments.findByName(environmentName)
+      if (environment === undefined) throw new BadRequestError(`Environment (name: ${environmentName.slice(0, 64)}) is not found!`)
+      return environment
+    })
+    let der: Buffer
+    try {
+      der = readPemCertificate(pem)
+    } catch (err) {
+      if (err instanceof CertificateError) throw new BadRequestError(err.message)
+      throw err
+    }
+    if (!isPrintableText(name, 255)) throw new BadRequestError('certificateName must be printable text of 1 to 255 characters')
+    return { description, alias, der, environments }
+  }
+
+  async create (project: NamedResource, form: CertificateForm, actor: Actor): Promise<DeploymentResult> {
+    const name = required(form, 'certificateName')
+    const { description, alias, der, environments } = this.#read(project, form, name)
+    const copies = environments.map(environment => ({ environmentId: environment.id, alias, der }))
+    await this.#commit(project, name, actor, 'certificate.create', () =>
+      this.#store.certificates.insert({ projectId: project.id, name, description, copies }), alias)
+    return describeDeployment(environments.map(environment => ({ environmentName: environment.name })), 'Deployment')
+  }
+
+  /** Apinizer: the old certificate goes and the new one comes; the name (in the path) stays. */
+  async update (project: NamedResource, name: string, form: CertificateForm, actor: Actor): Promise<DeploymentResult> {
+    this.#find(project, name)
+    const { description, alias, der, environments } = this.#read(project, form, name)
+    const copies = environments.map(environment => ({ environmentId: environment.id, alias, der }))
+    await this.#commit(project, name, actor, 'certificate.update', () =>
+      this.#store.certificates.replace(this.#find(project, name).id, { projectId: project.id, name, description, copies }), alias)
+    return describeDeployment(environments.map(environment => ({ environmentName: environment.name })), 'Deployment')
+  }
+
+  /** Removes it from every environment; JWKs made from it keep their key and lose the link (their sourceId). */
+  async delete (project: NamedResource, name: string, actor: Actor): Promise<DeploymentResult> {
+    this.#find(project, name)
+    const removed = await this.#commit(project, name, actor, 'certificate.delete', () => {
+      const current = this.#find(project, name)
+      this.#store.jwks.detachFromSource(current.id)
+      this.#store.certificates.delete(current.id)
+      return current
+    })
+    this.#store.purgeDeleted()
+    return describeDeployment(removed.copies.map(copy => ({ environmentName: copy.environmentName })), 'Undeployment')
+  }
+
+  async #commit (project: NamedResource, name: string, actor: Actor, action: string, change: () => CertificateRecord, alias?: string): Promise<CertificateRecord> {
+    try {
+      return await this.#store.commits.run(() => {
+        const record = change()
+        this.#store.audit.append({ actor: actor.tokenName, action, project: project.name, jwkName: name, outcome: 'success', requestId: actor.requestId })
+        return record
+      })
+    } catch (err) {
+      if (err instanceof NameTakenError) throw new BadRequestError(`Certificate (name: ${name}) is already exist!`)
+      if (err instanceof AliasTakenError) throw new BadRequestError(`Alias (${alias ?? err.alias}) is already used for another certificate, try changing this value!`)
+      if (err instanceof ProjectGoneError) throw projectNotFound(project.name)
+      throw err
+    }
+  }
+}
