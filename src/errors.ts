@@ -113,3 +113,6 @@ export const certificateNotFound = (name: string): BadRequestError =>
 
 export const jwkNotFoundForUpdate = (name: string): BadRequestError =>
   new BadRequestError(`JWK (name: ${name}) is not found! Try create operation.`)
+
+export const keyNotFound = (name: string): BadRequestError =>
+  new BadRequestError(`Key (name: ${name}) is not found!`)

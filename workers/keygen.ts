@@ -1,9 +1,10 @@
-// A piscina worker: RSA key generation, and vetting of imported keys. It imports
+// A piscina worker: RSA key generation, and vetting of imported keys and key files. It imports
 // crypto code and nothing else, so a worker thread never loads Fastify, the
 // database or the master key.
 import { generateJwk } from '../src/crypto/generate-jwk.js'
 import { inspectJwk, type InspectResult } from '../src/crypto/inspect-jwk.js'
 import type { KeygenResult, KeygenTask } from '../src/crypto/keygen-task.js'
+import { readKeyPair, type KeyPairInput, type ReadKeyResult } from '../src/crypto/key-material.js'
 
 export default function keygen (task: KeygenTask): KeygenResult {
   // Timed here, not around pool.run: the metric is the generation, not the queue.
@@ -14,4 +15,8 @@ export default function keygen (task: KeygenTask): KeygenResult {
 
 export function inspect (jwk: unknown): InspectResult {
   return inspectJwk(jwk)
+}
+
+export function readKey (input: KeyPairInput): ReadKeyResult {
+  return readKeyPair(input)
 }

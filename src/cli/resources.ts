@@ -54,6 +54,8 @@ export async function projectCommand (action: string | undefined, ctx: ResourceC
         if (keys > 0) throw new CliError(`project ${name} still has ${keys} JWK(s); delete them first`)
         const certificates = store.certificates.countByProject(project.id)
         if (certificates > 0) throw new CliError(`project ${name} still has ${certificates} certificate(s); delete them first`)
+        const storedKeys = store.keys.countByProject(project.id)
+        if (storedKeys > 0) throw new CliError(`project ${name} still has ${storedKeys} key(s); delete them first`)
         store.projects.delete(name)
       })
       io.out(name)

@@ -59,3 +59,6 @@ export class Sealer {
 
 /** Additional data for a JWK's private members: the record's immutable id. */
 export const jwkAdditionalData = (jwkId: string): string => `jwkd/jwk/${jwkId}`
+
+/** Additional data for one environment's private key of a stored key: the key's id and the environment's. */
+export const keyAdditionalData = (keyId: string, environmentId: string): string => `jwkd/key/${keyId}/${environmentId}`

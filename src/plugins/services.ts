@@ -6,6 +6,7 @@ import { CertificateService } from '../services/certificate-service.js'
 import { Environments } from '../services/environments.js'
 import { UrlFetcher } from '../services/fetch-url.js'
 import { JwkService } from '../services/jwk-service.js'
+import { KeyService } from '../services/key-service.js'
 import { PublicJwks } from '../services/public-jwks.js'
 
 declare module 'fastify' {
@@ -14,6 +15,7 @@ declare module 'fastify' {
     publicJwks: PublicJwks
     auditTrail: AuditTrail
     certificates: CertificateService
+    keys: KeyService
     environments: Environments
   }
 }
@@ -23,7 +25,9 @@ export const MAX_URL_IMPORTS_IN_FLIGHT = 4
 
 async function servicesPlugin (app: FastifyInstance, options: { config: Config }): Promise<void> {
   const fetcher = new UrlFetcher({ allowPrivate: options.config.importAllowPrivate, maxInFlight: MAX_URL_IMPORTS_IN_FLIGHT })
-  app.decorate('jwks', new JwkService({ store: app.store, sealer: app.vault, keygen: app.keygen, deployer: app.deployer, fetcher, clock: app.store.clock }))
+  const keys = new KeyService({ store: app.store, sealer: app.vault, keygen: app.keygen })
+  app.decorate('keys', keys)
+  app.decorate('jwks', new JwkService({ store: app.store, sealer: app.vault, keygen: app.keygen, deployer: app.deployer, fetcher, clock: app.store.clock, keys }))
   app.decorate('publicJwks', new PublicJwks(app.deployer, app.store, app.store.clock))
   app.decorate('auditTrail', new AuditTrail(app.store))
   app.decorate('certificates', new CertificateService(app.store))

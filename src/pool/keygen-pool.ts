@@ -1,6 +1,7 @@
 import { Piscina } from 'piscina'
 import { completeJwk, generateKeyMembersAsync } from '../crypto/generate-jwk.js'
 import type { InspectResult } from '../crypto/inspect-jwk.js'
+import type { KeyPairInput, ReadKeyResult } from '../crypto/key-material.js'
 import type { KeygenResult, KeygenTask } from '../crypto/keygen-task.js'
 import { ClientGoneError, ServiceUnavailableError } from '../errors.js'
 import { workerFile, type WorkerFiles } from '../worker-files.js'
@@ -135,6 +136,11 @@ export class KeygenPool {
   /** Imports and cross-checks a JWK someone brought (see inspectJwk), in the heavy lane: RSA checks cost, imports are rare. */
   async inspect (jwk: unknown, signal?: AbortSignal): Promise<InspectResult> {
     return await this.#run('heavy', signal, () => this.#heavy.run(jwk, { name: 'inspect', signal: signal ?? null })) as InspectResult
+  }
+
+  /** Reads, decrypts and vets a key file someone brought (see readKeyPair), in the heavy lane: PBKDF2 and RSA checks cost. */
+  async readKey (input: KeyPairInput, signal?: AbortSignal): Promise<ReadKeyResult> {
+    return await this.#run('heavy', signal, () => this.#heavy.run(input, { name: 'readKey', signal: signal ?? null })) as ReadKeyResult
   }
 
   /** Within the lane's bound. Only RSA is worth cancelling (piscina ends the thread); a light key finishes and is dropped. */

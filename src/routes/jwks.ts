@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { DEPLOY_ROLES, READ_ROLES } from '../auth/roles.js'
 import { Defaulted, DeploymentResponse, ErrorBody, JwkParams, ProjectParams, type DeploymentResult } from '../schemas/common.js'
 import { GenerateJwkBody } from '../schemas/generate.js'
-import { CreateJwkBody, ParseFromCertificateBody, UpdateJwkBody } from '../schemas/manage.js'
+import { CreateJwkBody, ParseFromCertificateBody, ParseFromKeyBody, UpdateJwkBody } from '../schemas/manage.js'
 import type { Actor, DeployedJwk } from '../services/jwk-service.js'
 import { callerOf, projectOf } from '../plugins/auth.js'
 import { clientSignal } from './client-signal.js'
@@ -78,6 +78,19 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: DEPLOY_ROLES, audit: 'jwk.create' }
   }, async (request, reply) =>
     deployed(reply, projectOf(request).name, await app.jwks.create(projectOf(request), { ...request.body, sourceType: 'CERTIFICATE' }, actor(request), clientSignal(reply))))
+
+  app.post('/projects/:projectName/jwks/parse-from-key', {
+    schema: {
+      tags: ['JWKs'],
+      summary: 'Parse JWK from key',
+      description: 'Create from a stored key\'s copy in the environment: source type PRIVATE_KEY when it has a private part (the JWK has its private members), PUBLIC_KEY when not.',
+      params: ProjectParams,
+      body: ParseFromKeyBody,
+      response: { 200: DeploymentResponse, ...errors }
+    },
+    config: { roles: DEPLOY_ROLES, audit: 'jwk.create' }
+  }, async (request, reply) =>
+    deployed(reply, projectOf(request).name, await app.jwks.parseFromKey(projectOf(request), request.body, actor(request), clientSignal(reply))))
 
   app.get('/projects/:projectName/jwks', {
     schema: {

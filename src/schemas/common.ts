@@ -16,7 +16,7 @@ export function Defaulted<T extends TSchema> (schema: T): T {
  * - `x-expected`: how to describe a valid value when the schema alone says it badly;
  * - `x-secret`: never quote the value back in an error.
  */
-const NOT_BLANK_NO_CONTROL_CHARS = '^(?=[^\\u0000-\\u001F\\u007F]*\\S)[^\\u0000-\\u001F\\u007F]*$'
+export const NOT_BLANK_NO_CONTROL_CHARS = '^(?=[^\\u0000-\\u001F\\u007F]*\\S)[^\\u0000-\\u001F\\u007F]*$'
 
 const printableLine = new RegExp(NOT_BLANK_NO_CONTROL_CHARS)
 

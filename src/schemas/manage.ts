@@ -11,7 +11,7 @@ export const UpdateJwkBody = Type.Object({
 }, { ...closed, examples: [{ name: 'renamed-rsa-jwk', description: 'Signs the partner API tokens' }] })
 export type UpdateJwkBody = Static<typeof UpdateJwkBody>
 
-export const SOURCE_TYPES = ['COPY_PASTE', 'URL', 'CERTIFICATE'] as const
+export const SOURCE_TYPES = ['COPY_PASTE', 'URL', 'CERTIFICATE', 'PUBLIC_KEY', 'PRIVATE_KEY'] as const
 
 const ResourceName = (what: string) => Type.String({ maxLength: 255, description: `the ${what}'s name` })
 export const UseType = Type.Union([Type.Literal('SIGNATURE'), Type.Literal('ENCRYPTION')], { description: 'the JWK\'s use' })
@@ -21,7 +21,7 @@ const Algorithm = Type.String({ maxLength: 64, description: 'Apinizer or JOSE al
 export const CreateJwkBody = Type.Object({
   name: JwkName,
   description: Type.Optional(Description),
-  sourceType: Type.String({ maxLength: 32, 'x-empty-message': 'Source type is required!', description: 'COPY_PASTE, URL or CERTIFICATE' }),
+  sourceType: Type.String({ maxLength: 32, 'x-empty-message': 'Source type is required!', description: 'COPY_PASTE, URL, CERTIFICATE, PUBLIC_KEY or PRIVATE_KEY' }),
   type: Type.Optional(Type.Union(KEY_TYPES.map(type => Type.Literal(type)), { description: 'if given, the key must be of this type' })),
   kid: Type.Optional(Kid),
   jwkStr: Type.Optional(Type.String({ maxLength: 60_000, 'x-secret': true, description: 'COPY_PASTE: a JWK or a JWK Set, as JSON text' })),
@@ -30,7 +30,8 @@ export const CreateJwkBody = Type.Object({
   urlOptionReadTimeout: Type.Optional(Type.Integer({ minimum: 100, maximum: 300_000, description: 'ms from connection to the whole answer; default 10000' })),
   urlOptionSizeLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 4 * 1024 * 1024, description: 'largest answer in bytes; default 1048576 (1 MiB), at most 4 MiB' })),
   certificateName: Type.Optional(ResourceName('CERTIFICATE: certificate')),
-  environmentName: Type.Optional(ResourceName('CERTIFICATE: environment whose copy of the certificate is read')),
+  keyName: Type.Optional(ResourceName('PUBLIC_KEY, PRIVATE_KEY: key')),
+  environmentName: Type.Optional(ResourceName('CERTIFICATE, PUBLIC_KEY, PRIVATE_KEY: environment whose copy of the source is read')),
   useType: Type.Optional(UseType),
   algorithm: Type.Optional(Algorithm)
 }, {
@@ -52,3 +53,14 @@ export const ParseFromCertificateBody = Type.Object({
   algorithm: Algorithm
 }, { ...closed, examples: [{ name: 'my-jwk', description: 'JWK from certificate', certificateName: 'my-certificate', environmentName: 'production', useType: 'SIGNATURE', algorithm: 'RS256' }] })
 export type ParseFromCertificateBody = Static<typeof ParseFromCertificateBody>
+
+/** POST …/jwks/parse-from-key: Create with source type PRIVATE_KEY when the key's copy has a private part, PUBLIC_KEY when not. */
+export const ParseFromKeyBody = Type.Object({
+  name: JwkName,
+  description: Type.Optional(Description),
+  keyName: ResourceName('key'),
+  environmentName: ResourceName('environment'),
+  useType: UseType,
+  algorithm: Algorithm
+}, { ...closed, examples: [{ name: 'my-jwk', description: 'JWK from key', keyName: 'my-key', environmentName: 'production', useType: 'SIGNATURE', algorithm: 'RS256' }] })
+export type ParseFromKeyBody = Static<typeof ParseFromKeyBody>

@@ -6,6 +6,7 @@ import { AliasTakenError, type CertificateRecord } from '../store/certificates.j
 import { NameTakenError, ProjectGoneError } from '../store/errors.js'
 import type { NamedResource } from '../store/named-resources.js'
 import type { Store } from '../store/store.js'
+import { commitAudited } from './audited-commit.js'
 import { describeDeployment } from './deployment-result.js'
 import type { Actor } from './jwk-service.js'
 
@@ -136,11 +137,7 @@ export class CertificateService {
 
   async #commit (project: NamedResource, name: string, actor: Actor, action: string, change: () => CertificateRecord, alias?: string): Promise<CertificateRecord> {
     try {
-      return await this.#store.commits.run(() => {
-        const record = change()
-        this.#store.audit.append({ actor: actor.tokenName, action, project: project.name, jwkName: name, outcome: 'success', requestId: actor.requestId })
-        return record
-      })
+      return await commitAudited(this.#store, { actor, action, project, name }, change)
     } catch (err) {
       if (err instanceof NameTakenError) throw new BadRequestError(`Certificate (name: ${name}) is already exist!`)
       if (err instanceof AliasTakenError) throw new BadRequestError(`Alias (${alias ?? err.alias}) is already used for another certificate, try changing this value!`)

@@ -5,12 +5,12 @@ import { SOURCE_TYPES } from '../schemas/manage.js'
 import { DEFAULT_FETCH_LIMITS, displayUrl, parseHttpUrl, type UrlFetcher } from './fetch-url.js'
 import { parseJwkDocument, pickJwk } from './import-source.js'
 
-type ImportedSourceType = 'COPY_PASTE' | 'URL' | 'CERTIFICATE'
+type ImportedSourceType = (typeof SOURCE_TYPES)[number]
 
 export interface ImportSource {
   sourceType: ImportedSourceType
   sourceUrl: string | null
-  /** the stored resource the key came from (a certificate) */
+  /** the stored resource the key came from (a certificate, a key) */
   sourceId: string | null
   /** the one JWK picked from the document, not yet vetted */
   jwk: Record<string, unknown>
@@ -24,15 +24,20 @@ export interface ImportSource {
 export interface SourceLookup {
   /** the DER of the certificate's copy in that environment; throws the client's 400 when there is none */
   certificate: (certificateName: string, environmentName: string) => { id: string, der: Buffer }
+  /** the JWK members of the key's copy in that environment, public or with its private part; throws the client's 400 when there is none */
+  key: (keyName: string, environmentName: string, part: 'public' | 'private') => { id: string, jwk: Record<string, unknown> }
 }
 
 const URL_FIELDS = ['url', 'urlOptionConnectTimeout', 'urlOptionReadTimeout', 'urlOptionSizeLimit'] as const
-const STORED_SOURCE_FIELDS = ['certificateName', 'environmentName', 'useType', 'algorithm'] as const
-const UNSUPPORTED = ['PUBLIC_KEY', 'PRIVATE_KEY', 'KEYSTORE']
+const USAGE_FIELDS = ['environmentName', 'useType', 'algorithm'] as const
+const KEY_FIELDS = ['keyName', ...USAGE_FIELDS] as const
+const UNSUPPORTED = ['KEYSTORE']
 const FIELDS_OF: Record<ImportedSourceType, readonly string[]> = {
   COPY_PASTE: ['jwkStr'],
   URL: URL_FIELDS,
-  CERTIFICATE: STORED_SOURCE_FIELDS
+  CERTIFICATE: ['certificateName', ...USAGE_FIELDS],
+  PUBLIC_KEY: KEY_FIELDS,
+  PRIVATE_KEY: KEY_FIELDS
 }
 
 function checkSourceType (sourceType: string): ImportedSourceType {
@@ -49,10 +54,11 @@ function checkSourceType (sourceType: string): ImportedSourceType {
 
 /** A field that belongs to another source type is refused, naming the one it belongs to. */
 function refuseMisplaced (body: CreateJwkBody, sourceType: ImportedSourceType): void {
-  for (const [owner, fields] of Object.entries(FIELDS_OF) as Array<[ImportedSourceType, readonly string[]]>) {
-    if (owner === sourceType) continue
-    const misplaced = fields.find(field => body[field as keyof CreateJwkBody] !== undefined)
-    if (misplaced !== undefined) throw new BadRequestError(`${misplaced} is only used with source type ${owner}`)
+  const own = FIELDS_OF[sourceType]
+  for (const [field, value] of Object.entries(body)) {
+    if (value === undefined || own.includes(field)) continue
+    const owners = SOURCE_TYPES.filter(owner => FIELDS_OF[owner].includes(field))
+    if (owners.length > 0) throw new BadRequestError(`${field} is only used with source type ${owners.join(' or ')}`)
   }
 }
 
@@ -70,6 +76,7 @@ export async function loadImportDocument (body: CreateJwkBody, fetcher: UrlFetch
     return { sourceType, sourceUrl: null, sourceId: null, jwk: pickJwk(parseJwkDocument(body.jwkStr, 'jwkStr'), body.kid, 'jwkStr') }
   }
   if (sourceType === 'CERTIFICATE') return fromCertificate(body, lookup)
+  if (sourceType === 'PUBLIC_KEY' || sourceType === 'PRIVATE_KEY') return fromKey(body, sourceType, lookup)
   if (body.url === undefined || body.url.trim() === '') throw new BadRequestError('URL is required for URL source type!')
   const url = parseHttpUrl(body.url.trim())
   const shown = displayUrl(url)
@@ -81,12 +88,32 @@ export async function loadImportDocument (body: CreateJwkBody, fetcher: UrlFetch
   return { sourceType, sourceUrl: shown, sourceId: null, jwk }
 }
 
+/** The environment, use and algorithm a stored source needs, in the documents' order. */
+function usageOf (body: CreateJwkBody, sourceType: string): { environmentName: string, use: string, algorithm: string } {
+  const environmentName = requiredFor(body.environmentName, 'Environment name', sourceType)
+  const useType = requiredFor(body.useType, 'Use type', sourceType)
+  const algorithm = requiredFor(body.algorithm, 'Algorithm', sourceType)
+  return { environmentName, use: useType === 'SIGNATURE' ? 'sig' : 'enc', algorithm }
+}
+
+/** A stored key's public part (PUBLIC_KEY) or the whole key (PRIVATE_KEY), its use and algorithm from the request. */
+function fromKey (body: CreateJwkBody, sourceType: 'PUBLIC_KEY' | 'PRIVATE_KEY', lookup: SourceLookup): ImportSource {
+  const keyName = requiredFor(body.keyName, 'Key name', sourceType)
+  const { environmentName, use, algorithm } = usageOf(body, sourceType)
+  const { id, jwk } = lookup.key(keyName, environmentName, sourceType === 'PRIVATE_KEY' ? 'private' : 'public')
+  return {
+    sourceType,
+    sourceUrl: null,
+    sourceId: id,
+    jwk: { ...jwk, ...(body.kid === undefined ? {} : { kid: body.kid }), use, alg: algorithm },
+    usageFields: { use: 'useType', algorithm: 'algorithm' }
+  }
+}
+
 /** The certificate's public key, its use and algorithm from the request, its dates and x5c from the certificate. */
 function fromCertificate (body: CreateJwkBody, lookup: SourceLookup): ImportSource {
   const certificateName = requiredFor(body.certificateName, 'Certificate name', 'CERTIFICATE')
-  const environmentName = requiredFor(body.environmentName, 'Environment name', 'CERTIFICATE')
-  const useType = requiredFor(body.useType, 'Use type', 'CERTIFICATE')
-  const algorithm = requiredFor(body.algorithm, 'Algorithm', 'CERTIFICATE')
+  const { environmentName, use, algorithm } = usageOf(body, 'CERTIFICATE')
   const { id, der } = lookup.certificate(certificateName, environmentName)
   const { x5c, 'x5t#S256': thumbprint, ...jwk } = certificateJwk(der)
   if (body.kid !== undefined) jwk.kid = body.kid
@@ -94,7 +121,7 @@ function fromCertificate (body: CreateJwkBody, lookup: SourceLookup): ImportSour
     sourceType: 'CERTIFICATE',
     sourceUrl: null,
     sourceId: id,
-    jwk: { ...jwk, use: useType === 'SIGNATURE' ? 'sig' : 'enc', alg: algorithm },
+    jwk: { ...jwk, use, alg: algorithm },
     extraMembers: { x5c, 'x5t#S256': thumbprint },
     usageFields: { use: 'useType', algorithm: 'algorithm' }
   }

@@ -8,9 +8,10 @@ import { jwkAdditionalData, type Sealer } from '../crypto/sealer.js'
 import type { Deployer } from '../deploy/deployer.js'
 import { BadRequestError, FetchFailedError, certificateNotFound, jwkNotFound, jwkNotFoundForUpdate, projectNotFound } from '../errors.js'
 import { laneOfTask, type KeygenPool } from '../pool/keygen-pool.js'
+import type { KeyService } from './key-service.js'
 import type { DeploymentResult } from '../schemas/common.js'
 import type { GenerateJwkBody } from '../schemas/generate.js'
-import type { CreateJwkBody, UpdateJwkBody } from '../schemas/manage.js'
+import type { CreateJwkBody, ParseFromKeyBody, UpdateJwkBody } from '../schemas/manage.js'
 import { KidTakenError, NameTakenError, ProjectGoneError } from '../store/errors.js'
 import type { AuditEntry } from '../store/audit.js'
 import type { Announcement } from '../store/group-commit.js'
@@ -45,6 +46,8 @@ export interface JwkServiceDeps {
   deployer: Deployer
   /** URL imports go through it: its address policy and its limit on imports in flight */
   fetcher: UrlFetcher
+  /** the project's stored keys, a source of JWKs (PUBLIC_KEY, PRIVATE_KEY) */
+  keys: Pick<KeyService, 'jwkOf' | 'hasPrivate'>
   /** the time keys are issued at; tests pin it to make time-based kids collide on purpose */
   clock?: Clock
 }
@@ -75,6 +78,7 @@ export class JwkService {
   readonly #store: Store
   readonly #sealer: SealingKey
   readonly #keygen: KeygenPool
+  readonly #keys: JwkServiceDeps['keys']
   readonly #deployer: Deployer
   readonly #fetcher: UrlFetcher
   readonly #clock: Clock
@@ -83,6 +87,7 @@ export class JwkService {
     this.#store = deps.store
     this.#sealer = deps.sealer
     this.#keygen = deps.keygen
+    this.#keys = deps.keys
     this.#deployer = deps.deployer
     this.#fetcher = deps.fetcher
     this.#clock = deps.clock ?? systemClock
@@ -189,6 +194,12 @@ export class JwkService {
     return await this.#commitAndDeploy(project, draft, kid, actor, 'jwk.create')
   }
 
+  /** parse-from-key: the whole key when its copy in the environment has a private part, its public part when not. */
+  async parseFromKey (project: NamedResource, body: ParseFromKeyBody, actor: Actor, signal?: AbortSignal): Promise<DeployedJwk> {
+    const sourceType = this.#keys.hasPrivate(project, body.keyName, body.environmentName) ? 'PRIVATE_KEY' : 'PUBLIC_KEY'
+    return await this.create(project, { ...body, sourceType }, actor, signal)
+  }
+
   #sourcesOf (project: NamedResource): SourceLookup {
     return {
       certificate: (certificateName, environmentName) => {
@@ -197,7 +208,8 @@ export class JwkService {
         const copy = certificate.copies.find(candidate => candidate.environmentName === environmentName)
         if (copy === undefined) throw new BadRequestError(`Certificate (name: ${certificateName}) is not deployed to environment (name: ${environmentName.slice(0, 64)})`)
         return { id: certificate.id, der: copy.der }
-      }
+      },
+      key: (keyName, environmentName, part) => this.#keys.jwkOf(project, keyName, environmentName, part)
     }
   }
 

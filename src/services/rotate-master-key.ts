@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { ConfigError } from '../config.js'
-import { jwkAdditionalData, Sealer } from '../crypto/sealer.js'
+import { jwkAdditionalData, keyAdditionalData, Sealer } from '../crypto/sealer.js'
 import { reconcileEnvironments } from '../deploy/deployer.js'
 import { writeFileDurably } from '../store/durable-fs.js'
 import type { Store } from '../store/store.js'
@@ -15,7 +15,7 @@ import { CHECK_KEY, adoptPendingKey, pendingKeyPath, resolveMasterKey, sealCheck
  * 4. the snapshots are rewritten (their revisions are outdated).
  * A crash before 2 leaves the old key in force; after 2, any start (or a
  * running server's vault) finds `.new`, sees it opens the check, and finishes 3.
- * @returns how many keys were re-sealed
+ * @returns how many private parts (JWKs and stored keys' copies) were re-sealed
  */
 export async function rotateMasterKey (store: Store, config: VaultConfig): Promise<number> {
   if (config.masterKey !== undefined) {
@@ -35,8 +35,13 @@ export async function rotateMasterKey (store: Store, config: VaultConfig): Promi
       const aad = jwkAdditionalData(id)
       store.jwks.reseal(id, next.seal(current.open(sealedPrivate, aad), aad))
     }
+    const keys = store.keys.sealedPrivates()
+    for (const { keyId, environmentId, sealedPrivate } of keys) {
+      const aad = keyAdditionalData(keyId, environmentId)
+      store.keys.reseal(keyId, environmentId, next.seal(current.open(sealedPrivate, aad), aad))
+    }
     store.meta.set(CHECK_KEY, sealCheck(next))
-    return sealed.length
+    return sealed.length + keys.length
   })
 
   // The blobs sealed under the retired key must not outlive it in the WAL.

@@ -96,5 +96,25 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (certificate_id, environment_id),
     UNIQUE (project_id, environment_id, alias)
   ) STRICT;
+  `,
+  /* 3: keys (Apinizer's CryptoKeyInfo), one copy per environment; private parts sealed */ `
+  CREATE TABLE crypto_keys (
+    id          TEXT PRIMARY KEY,
+    project_id  TEXT NOT NULL REFERENCES projects(id),
+    name        TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    key_type    TEXT NOT NULL,         -- RSA, EC, OKP
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    UNIQUE (project_id, name)
+  ) STRICT;
+
+  CREATE TABLE crypto_key_environments (
+    key_id         TEXT NOT NULL REFERENCES crypto_keys(id) ON DELETE CASCADE,
+    environment_id TEXT NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
+    spki           BLOB NOT NULL,      -- the public key, DER
+    sealed_private TEXT,               -- AES-256-GCM blob of the PKCS#8 DER, or NULL for a public key
+    PRIMARY KEY (key_id, environment_id)
+  ) STRICT;
   `
 ]

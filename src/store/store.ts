@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../clock.js'
 import { AuditLog } from './audit.js'
 import { CertificateRepository } from './certificates.js'
+import { KeyRepository } from './crypto-keys.js'
 import { GroupCommit } from './group-commit.js'
 import { openDatabase, purgeWal, type Db, type SqliteBinding } from './database.js'
 import { JwkRepository } from './jwks.js'
@@ -22,6 +23,7 @@ export class Store {
   readonly tokens: TokenRepository
   readonly jwks: JwkRepository
   readonly certificates: CertificateRepository
+  readonly keys: KeyRepository
   readonly audit: AuditLog
   readonly meta: MetaRepository
   /** moves when another connection commits: what the read caches follow */
@@ -45,6 +47,7 @@ export class Store {
     this.tokens = new TokenRepository(db, this.version, clock)
     this.jwks = new JwkRepository(db, clock)
     this.certificates = new CertificateRepository(db, clock)
+    this.keys = new KeyRepository(db, clock)
     this.audit = new AuditLog(db, clock)
     this.meta = new MetaRepository(db)
     this.commits = new GroupCommit(db)

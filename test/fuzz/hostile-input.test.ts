@@ -171,6 +171,68 @@ t.test('500 hostile certificate forms', async t => {
   t.equal(app.store.certificates.countByProject(projectId), 0, 'no certificate left behind')
 })
 
+// Key files: truncated, bit-flipped, mislabelled, wrongly encrypted, and encrypted ones whose PBKDF2 count is patched sky-high.
+const ecPrivatePem = execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'], { encoding: 'utf8' })
+const pkcs8Der = execFileSync('openssl', ['pkey', '-outform', 'DER'], { input: ecPrivatePem })
+const spkiDer = execFileSync('openssl', ['pkey', '-pubout', '-outform', 'DER'], { input: ecPrivatePem })
+// 65535 rounds is INTEGER 02 03 00 FF FF; 7F FF FF in its place asks for 8 388 607 at the same length.
+const encryptedDer = execFileSync('openssl', ['pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-iter', '65535', '-outform', 'DER', '-passout', 'pass:fuzz'], { input: ecPrivatePem })
+const rounds = encryptedDer.indexOf(Buffer.from([0x02, 0x03, 0x00, 0xff, 0xff]))
+const bomb = Buffer.from(encryptedDer)
+bomb.set([0x7f, 0xff, 0xff], rounds + 2)
+const derVariants = (der: Buffer): fc.Arbitrary<string> => fc.oneof(
+  fc.integer({ min: 0, max: der.length - 1 }).map(cut => der.subarray(0, cut).toString('base64')),
+  fc.tuple(fc.integer({ min: 0, max: der.length - 1 }), fc.integer({ min: 1, max: 255 })).map(([at, flip]) => {
+    const copy = Buffer.from(der)
+    copy[at] = copy[at]! ^ flip
+    return copy.toString('base64')
+  }),
+  fc.constant(der.toString('base64'))
+)
+const hostileKeyText = fc.oneof(
+  derVariants(pkcs8Der),
+  derVariants(spkiDer),
+  derVariants(encryptedDer),
+  fc.constant(bomb.toString('base64')),
+  fc.uint8Array({ maxLength: 300 }).map(bytes => Buffer.from(bytes).toString('base64')),
+  fc.constantFrom(ecPrivatePem, ecPrivatePem.replaceAll('PRIVATE KEY', 'PUBLIC KEY'), ecPrivatePem.replaceAll('PRIVATE KEY', 'CERTIFICATE'), ecPrivatePem.replace(/\n[A-Za-z0-9+/]{8}/, '\n!!!!!!!!')),
+  weirdStrings
+)
+const hostileKey = fc.record({
+  name: fc.oneof(fc.constant('fuzz-key'), weirdStrings),
+  keyType: fc.oneof(fc.constantFrom('RSA', 'EC', 'OKP', undefined), weirdStrings),
+  cryptoKeyInfoEnvironmentList: fc.array(fc.record({
+    environmentName: fc.oneof(fc.constantFrom('production', 'nowhere'), weirdStrings),
+    publicKey: fc.option(hostileKeyText, { nil: undefined }),
+    privateKey: fc.option(hostileKeyText, { nil: undefined }),
+    privateKeyPassword: fc.option(fc.constantFrom('fuzz', 'wrong', ''), { nil: undefined })
+  }, { requiredKeys: ['environmentName'] }), { maxLength: 3 })
+}, { requiredKeys: [] })
+
+t.test('400 hostile keys: only sound ones stored, no PBKDF2 bomb opened', async t => {
+  await fc.assert(fc.asyncProperty(hostileKey, async body => {
+    const response = await app.inject({ method: 'POST', url: `/apiops/projects/${PROJECT}/keys/`, headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify(body) })
+    if (response.statusCode === 200) {
+      const url = `/apiops/projects/${PROJECT}/keys/${encodeURIComponent(body.name as string)}/`
+      const stored = (await app.inject({ method: 'GET', url, headers: auth })).json().resultList[0]
+      if (stored.cryptoKeyInfoEnvironmentList.some((copy: { publicKey: string }) => copy.publicKey !== spkiDer.toString('base64'))) {
+        throw new Error(`stored a key that is not the sound one: ${JSON.stringify(body).slice(0, 200)}`)
+      }
+      await app.inject({ method: 'DELETE', url, headers: auth })
+      return
+    }
+    await check(response, 'key')
+  }), { numRuns: 400 })
+  t.equal(app.store.keys.countByProject(projectId), 0, 'no key left behind')
+  const opened = await app.inject({
+    method: 'POST',
+    url: `/apiops/projects/${PROJECT}/keys/`,
+    headers: auth,
+    payload: { name: 'bomb', cryptoKeyInfoEnvironmentList: [{ environmentName: 'production', privateKey: bomb.toString('base64'), privateKeyPassword: 'fuzz' }] }
+  })
+  t.same(opened.json(), { error: 'bad_request', error_description: 'privateKey asks for 8388607 PBKDF2 iterations; at most 1000000 (environment: production)' }, 'the bomb is refused unopened')
+})
+
 t.test('hostile paths, query strings and headers', async t => {
   // A URL cannot carry a lone surrogate (encodeURI refuses it), so no client can send one in a path.
   const segment = fc.oneof(weirdStrings.filter(text => text.isWellFormed()), fc.constantFrom('%', '%zz', '%2F', '%00', '..', '.', 'a'.repeat(5000), '%E0%A4%A', '?x=%', '#'))

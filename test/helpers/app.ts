@@ -4,6 +4,7 @@ import type { Test } from 'tap'
 import { buildApp, type BuildOptions } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import { adminTokenPath } from '../../src/services/bootstrap.js'
+import { deploymentBody } from './http.js'
 
 export interface TestApp {
   app: FastifyInstance
@@ -38,11 +39,5 @@ export async function buildTestApp (t: Test, options: { env?: Record<string, str
 export const generateUrl = (project = PROJECT): string => `/apiops/projects/${project}/jwks/generate`
 export const jwkUrl = (name: string, project = PROJECT): string => `/apiops/projects/${project}/jwks/${encodeURIComponent(name)}/`
 
-export const SUCCESS_BODY = (environments: string[]): unknown => ({
-  success: true,
-  deploymentResult: {
-    success: true,
-    message: 'Deployment completed successfully',
-    environmentResults: environments.map(environmentName => ({ environmentName, success: true, message: 'Deployed successfully' }))
-  }
-})
+/** The deploy-result body of a generate or create that reached every environment. */
+export const SUCCESS_BODY = (environments: string[]): unknown => deploymentBody(environments)

@@ -20,5 +20,7 @@ export function joseToDer (raw: Buffer): Buffer {
     return Buffer.concat([Buffer.from([0x02, value.length]), value])
   }
   const body = Buffer.concat([integer(raw.subarray(0, raw.length / 2)), integer(raw.subarray(raw.length / 2))])
-  return Buffer.concat([Buffer.from([0x30, body.length]), body])
+  // P-521's SEQUENCE is longer than 127 bytes: DER's long form of the length.
+  const length = body.length < 0x80 ? [body.length] : [0x81, body.length]
+  return Buffer.concat([Buffer.from([0x30, ...length]), body])
 }

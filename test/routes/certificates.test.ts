@@ -4,10 +4,11 @@ import { X509Certificate } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { runCli } from '../../src/cli/run-cli.js'
 import { derToJose } from '../helpers/signatures.js'
 import { PROJECT, buildTestApp } from '../helpers/app.js'
+import { apiClient, deploymentBody, refused } from '../helpers/http.js'
 
 /**
  * Apinizer's certificate pages (create, list, get, update, delete) and
@@ -15,10 +16,12 @@ import { PROJECT, buildTestApp } from '../helpers/app.js'
  * OpenSSL makes: the documented requests and answers, every documented
  * message verbatim, and JWKs whose x5c and key OpenSSL and jose agree on.
  */
-const { app, auth, dataDir } = await buildTestApp(t, { environments: ['staging'] })
+// One fixture directory, two parts: t.testdir() called twice would empty the data directory under the server.
+const fixtures = t.testdir({ data: {}, openssl: {} })
+const { app, auth, dataDir } = await buildTestApp(t, { environments: ['staging'], dataDir: join(fixtures, 'data') })
 await app.listen({ host: '127.0.0.1', port: 0 })
 const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/apiops/projects/${PROJECT}`
-const dir = t.testdir()
+const dir = join(fixtures, 'openssl')
 const openssl = (...args: string[]): Buffer => execFileSync('openssl', args, { cwd: dir })
 
 /** A self-signed certificate and its key, made by OpenSSL. */
@@ -35,27 +38,8 @@ const form = (fields: Record<string, string | undefined>, file?: string): FormDa
   if (file !== undefined) data.append('pemEncodedFile', new Blob([file]), 'certificate.pem')
   return data
 }
-const send = async (method: string, path: string, body?: FormData | object): Promise<{ status: number, json: any }> => {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: body === undefined || body instanceof FormData ? auth : { ...auth, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body)
-  })
-  return { status: response.status, json: await response.json() }
-}
-const deployed = (environments: string[], verb = 'Deployment'): object => ({
-  success: true,
-  deploymentResult: {
-    success: true,
-    message: `${verb} completed successfully`,
-    environmentResults: environments.map(environmentName => ({ environmentName, success: true, message: `${verb === 'Deployment' ? 'Deployed' : 'Undeployed'} successfully` }))
-  }
-})
-const refused = async (t: Test, answer: Promise<{ status: number, json: any }>, message: string): Promise<void> => {
-  const { status, json } = await answer
-  t.equal(status, 400, message)
-  t.same(json, { error: 'bad_request', error_description: message })
-}
+const send = apiClient(base, auth)
+const deployed = deploymentBody
 
 const rsa = certificate('rsa', ['-newkey', 'rsa:2048'])
 const documented = { certificateName: 'my-certificate', alias: 'my-cert-alias', certificateDescription: 'SSL certificate for API', environmentList: 'production,staging' }

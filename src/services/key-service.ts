@@ -1,0 +1,199 @@
+import { createPrivateKey, createPublicKey } from 'node:crypto'
+import type { Jwk } from '../crypto/jwk.js'
+import type { KeyPairInput, ReadKeyResult, StoredKeyType } from '../crypto/key-material.js'
+import { keyAdditionalData } from '../crypto/sealer.js'
+import { BadRequestError, keyNotFound, projectNotFound } from '../errors.js'
+import type { DeploymentResult } from '../schemas/common.js'
+import type { CreateKeyBody, UpdateKeyBody } from '../schemas/keys.js'
+import { KeyRepository, type KeyRecord, type NewKey } from '../store/crypto-keys.js'
+import { NameTakenError, ProjectGoneError } from '../store/errors.js'
+import type { NamedResource } from '../store/named-resources.js'
+import type { Store } from '../store/store.js'
+import { commitAudited } from './audited-commit.js'
+import { describeDeployment } from './deployment-result.js'
+import type { Actor, SealingKey } from './jwk-service.js'
+
+export interface KeyView {
+  name: string
+  description: string
+  projectId: string
+  keyType: StoredKeyType
+  cryptoKeyInfoEnvironmentList: Array<{
+    environmentName: string
+    /** SPKI, base64 DER */
+    publicKey: string
+    /** PKCS#8, base64 DER: only on get, and only unless publicOnly */
+    privateKey?: string
+    hasPrivateKey: boolean
+  }>
+}
+
+export interface KeyServiceDeps {
+  store: Store
+  sealer: SealingKey
+  /** reads, decrypts and vets key files off the event loop (the keygen pool's heavy lane) */
+  keygen: { readKey: (input: KeyPairInput, signal?: AbortSignal) => Promise<ReadKeyResult> }
+}
+
+export interface UpdateOptions {
+  updateReferencedJwks?: boolean
+  updateScope?: string
+  signal?: AbortSignal
+}
+
+/** The part of a stored key a JWK is made from (docs/API.md, "Keys"). */
+export type KeyPart = 'public' | 'private'
+
+const nameTaken = (name: string): BadRequestError =>
+  new BadRequestError(`Key (name: ${name}) is already exist! Try update operation if want to change its value.`)
+
+/**
+ * Keys of a project (Apinizer's CryptoKeyInfo), one copy per environment it
+ * is deployed to: the public part in clear, the private part sealed like a
+ * JWK's private members. Deployed means durable in the database, as for
+ * certificates: JWKs made from a key are what reach the JWK Sets.
+ */
+export class KeyService {
+  readonly #store: Store
+  readonly #sealer: SealingKey
+  readonly #keygen: KeyServiceDeps['keygen']
+
+  constructor (deps: KeyServiceDeps) {
+    this.#store = deps.store
+    this.#sealer = deps.sealer
+    this.#keygen = deps.keygen
+  }
+
+  list (project: NamedResource): KeyView[] {
+    return this.#store.keys.listByProject(project.id).map(record => this.#view(record, false))
+  }
+
+  get (project: NamedResource, name: string, options: { publicOnly: boolean }): KeyView {
+    return this.#view(this.#find(project, name), !options.publicOnly)
+  }
+
+  #find (project: NamedResource, name: string): KeyRecord {
+    const record = this.#store.keys.findByName(project.id, name)
+    if (record === undefined) throw keyNotFound(name)
+    return record
+  }
+
+  #openPrivate (record: KeyRecord, copy: KeyRecord['copies'][number]): Buffer | undefined {
+    if (copy.sealedPrivate === null) return undefined
+    return Buffer.from(this.#sealer.openJson<string>(copy.sealedPrivate, keyAdditionalData(record.id, copy.environmentId)), 'base64')
+  }
+
+  #view (record: KeyRecord, withPrivate: boolean): KeyView {
+    return {
+      name: record.name,
+      description: record.description,
+      projectId: record.projectId,
+      keyType: record.keyType,
+      cryptoKeyInfoEnvironmentList: record.copies.map(copy => {
+        const privateKey = withPrivate ? this.#openPrivate(record, copy) : undefined
+        return {
+          environmentName: copy.environmentName,
+          publicKey: copy.spki.toString('base64'),
+          ...(privateKey === undefined ? {} : { privateKey: privateKey.toString('base64') }),
+          hasPrivateKey: copy.sealedPrivate !== null
+        }
+      })
+    }
+  }
+
+  /** Every environment's key read and vetted in the pool, in the list's order; all of one type. */
+  async #read (id: string, project: NamedResource, name: string, body: CreateKeyBody | UpdateKeyBody, signal?: AbortSignal): Promise<NewKey> {
+    const seen = new Set<string>()
+    const copies: NewKey['copies'] = []
+    let keyType: StoredKeyType | undefined
+    if (body.cryptoKeyInfoEnvironmentList.length === 0) throw new BadRequestError('cryptoKeyInfoEnvironmentList value can not be empty!')
+    for (const entry of body.cryptoKeyInfoEnvironmentList) {
+      const environmentName = entry.environmentName.trim()
+      const shown = environmentName.slice(0, 64)
+      if (environmentName === '') throw new BadRequestError('environmentName value can not be empty!')
+      if (seen.has(environmentName)) throw new BadRequestError(`Environment (name: ${shown}) is listed twice`)
+      seen.add(environmentName)
+      const environment = this.#store.environments.findByName(environmentName)
+      if (environment === undefined) throw new BadRequestError(`Environment (name: ${shown}) is not found!`)
+      const read = await this.#keygen.readKey({ publicKey: entry.publicKey, privateKey: entry.privateKey, privateKeyPassword: entry.privateKeyPassword }, signal)
+      if (!read.ok) throw new BadRequestError(`${read.reason} (environment: ${shown})`)
+      const expected = keyType ?? body.keyType
+      if (expected !== undefined && read.key.keyType !== expected) {
+        throw new BadRequestError(`The key for environment (name: ${shown}) is ${read.key.keyType}, not ${expected}${keyType === undefined ? ' (keyType)' : ' like the ones before it'}`)
+      }
+      keyType = read.key.keyType
+      copies.push({
+        environmentId: environment.id,
+        spki: Buffer.from(read.key.spki, 'base64'),
+        sealedPrivate: read.key.pkcs8 === undefined ? null : this.#sealer.sealJson(read.key.pkcs8, keyAdditionalData(id, environment.id))
+      })
+    }
+    return { id, projectId: project.id, name, description: body.description ?? '', keyType: keyType!, copies }
+  }
+
+  async create (project: NamedResource, body: CreateKeyBody, actor: Actor, signal?: AbortSignal): Promise<DeploymentResult> {
+    if (this.#store.keys.findByName(project.id, body.name) !== undefined) throw nameTaken(body.name)
+    const key = await this.#read(KeyRepository.newId(), project, body.name, body, signal)
+    const record = await this.#commit(project, key.name, actor, 'key.create', () => this.#store.keys.insert(key))
+    return describeDeployment(record.copies, 'Deployment')
+  }
+
+  /** The complete key again (Apinizer): description, type and every environment's key replaced; a name in the body renames it. */
+  async update (project: NamedResource, name: string, body: UpdateKeyBody, actor: Actor, options: UpdateOptions = {}): Promise<DeploymentResult> {
+    const current = this.#find(project, name)
+    if (options.updateReferencedJwks === true) {
+      throw new BadRequestError('updateReferencedJwks is not supported: a JWK made from this key keeps its material; make it again with POST …/jwks/parse-from-key')
+    }
+    const signal = options.signal
+    const newName = body.name ?? name
+    if (newName !== name && this.#store.keys.findByName(project.id, newName) !== undefined) throw nameTaken(newName)
+    const key = await this.#read(current.id, project, newName, body, signal)
+    const record = await this.#commit(project, newName, actor, 'key.update', () => {
+      if (this.#store.keys.findByName(project.id, name)?.id !== current.id) throw keyNotFound(name)
+      return this.#store.keys.replace(key)
+    })
+    return describeDeployment(record.copies, 'Deployment')
+  }
+
+  /** Removes it from every environment; JWKs made from it keep their key and lose the link (their sourceId). */
+  async delete (project: NamedResource, name: string, actor: Actor): Promise<DeploymentResult> {
+    this.#find(project, name)
+    const removed = await this.#commit(project, name, actor, 'key.delete', () => {
+      const current = this.#find(project, name)
+      this.#store.jwks.detachFromSource(current.id)
+      this.#store.keys.delete(current.id)
+      return current
+    })
+    this.#store.purgeDeleted()
+    return describeDeployment(removed.copies, 'Undeployment')
+  }
+
+  /**
+   * The JWK members of one environment's copy, for a JWK made from the key:
+   * public members only, or with the private ones (which the copy must have).
+   */
+  jwkOf (project: NamedResource, keyName: string, environmentName: string, part: KeyPart): { id: string, jwk: Jwk } {
+    const record = this.#find(project, keyName)
+    const copy = record.copies.find(candidate => candidate.environmentName === environmentName)
+    if (copy === undefined) throw new BadRequestError(`Key (name: ${keyName}) is not deployed to environment (name: ${environmentName.slice(0, 64)})`)
+    if (part === 'public') return { id: record.id, jwk: createPublicKey({ key: copy.spki, format: 'der', type: 'spki' }).export({ format: 'jwk' }) as Jwk }
+    const pkcs8 = this.#openPrivate(record, copy)
+    if (pkcs8 === undefined) throw new BadRequestError(`Key (name: ${keyName}) has no private key in environment (name: ${environmentName.slice(0, 64)}); use source type PUBLIC_KEY`)
+    return { id: record.id, jwk: createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({ format: 'jwk' }) as Jwk }
+  }
+
+  /** Whether the copy has a private part: parse-from-key takes it when there is one. */
+  hasPrivate (project: NamedResource, keyName: string, environmentName: string): boolean {
+    return this.#find(project, keyName).copies.some(copy => copy.environmentName === environmentName && copy.sealedPrivate !== null)
+  }
+
+  async #commit (project: NamedResource, name: string, actor: Actor, action: string, change: () => KeyRecord): Promise<KeyRecord> {
+    try {
+      return await commitAudited(this.#store, { actor, action, project, name }, change)
+    } catch (err) {
+      if (err instanceof NameTakenError) throw nameTaken(name)
+      if (err instanceof ProjectGoneError) throw projectNotFound(project.name)
+      throw err
+    }
+  }
+}
