@@ -21,6 +21,7 @@ import shutdown from './plugins/shutdown.js'
 import storePlugin from './plugins/store.js'
 import auditRoutes from './routes/audit.js'
 import certificateRoutes from './routes/certificates.js'
+import jwkFileRoutes from './routes/jwk-files.js'
 import keyRoutes from './routes/keys.js'
 import environmentRoutes from './routes/environments.js'
 import healthRoutes from './routes/health.js'
@@ -117,6 +118,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     await apiops.register(authPlugin, { rateLimit: config.rateLimit })
     await apiops.register(auditFailures)
     await apiops.register(jwkRoutes)
+    await apiops.register(jwkFileRoutes)
     await apiops.register(certificateRoutes)
     await apiops.register(keyRoutes)
     await apiops.register(auditRoutes)

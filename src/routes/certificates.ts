@@ -3,45 +3,25 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyRequest } from 'fastify'
 import { DEPLOY_ROLES, READ_ROLES } from '../auth/roles.js'
-import { BadRequestError, PayloadTooLargeError } from '../errors.js'
 import { callerOf, projectOf } from '../plugins/auth.js'
 import { DeploymentResponse, ErrorBody, ProjectParams } from '../schemas/common.js'
 import type { CertificateForm } from '../services/certificate-service.js'
+import { multipartLimits, readForm, type FormSpec } from './multipart-form.js'
 
 /** A certificate file, however many extensions it carries, is far below this. */
 export const MAX_CERTIFICATE_FILE_BYTES = 64 * 1024
-const FIELDS: ReadonlyArray<keyof CertificateForm> = ['certificateName', 'alias', 'certificateDescription', 'environmentList', 'pemEncodedFile']
+const FORM: FormSpec<keyof CertificateForm> = {
+  fields: ['certificateName', 'alias', 'certificateDescription', 'environmentList', 'pemEncodedFile'],
+  fileLimit: MAX_CERTIFICATE_FILE_BYTES,
+  hint: 'Send the certificate as multipart/form-data (fields and a pemEncodedFile part)'
+}
 const CertificateParams = Type.Object({ projectName: Type.String(), certificateName: Type.String({ maxLength: 255 * 9 }) })
 const errors = { 200: DeploymentResponse, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody }
 
-/** The multipart form, read into memory within its limits; any other part is refused by name. */
-async function readForm (request: FastifyRequest): Promise<CertificateForm> {
-  if (!request.isMultipart()) throw new BadRequestError('Send the certificate as multipart/form-data (fields and a pemEncodedFile part)')
-  const form: CertificateForm = {}
-  try {
-    for await (const part of request.parts()) {
-      const field = FIELDS.find(name => name === part.fieldname)
-      if (field === undefined) throw new BadRequestError(`Unknown form field: ${JSON.stringify(part.fieldname.slice(0, 64))}`)
-      const value = part.type === 'file' ? (await part.toBuffer()).toString('utf8') : String(part.value)
-      if (!value.isWellFormed()) throw new BadRequestError(`${field} is not well-formed text`)
-      form[field] = value
-    }
-  } catch (err) {
-    const code = (err as { code?: string }).code
-    if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_PARTS_LIMIT' || code === 'FST_FILES_LIMIT' || code === 'FST_FIELDS_LIMIT') {
-      throw new PayloadTooLargeError(MAX_CERTIFICATE_FILE_BYTES)
-    }
-    throw err
-  }
-  return form
-}
-
 /** /apiops/projects/{p}/certificates: Apinizer's certificate pages, multipart in, JSON out. */
 const certificateRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  // Only here: every other route takes JSON alone.
-  await app.register(multipart, {
-    limits: { fileSize: MAX_CERTIFICATE_FILE_BYTES, fieldSize: 4096, files: 1, fields: FIELDS.length, parts: FIELDS.length, headerPairs: 100 }
-  })
+  // Only the form routes (certificates, JWK file import) take multipart; every other route takes JSON alone.
+  await app.register(multipart, multipartLimits(FORM))
   const actor = (request: FastifyRequest): { tokenName: string, requestId: string } => ({ tokenName: callerOf(request).name, requestId: request.id })
 
   app.get('/projects/:projectName/certificates', {
@@ -60,12 +40,12 @@ const certificateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/projects/:projectName/certificates', {
     schema: { tags: ['Certificates'], summary: 'Create certificate', description: 'multipart/form-data: certificateName, alias, certificateDescription, environmentList (comma-separated), pemEncodedFile.', params: ProjectParams, response: errors },
     config: { roles: DEPLOY_ROLES, audit: 'certificate.create' }
-  }, async (request) => ({ success: true, deploymentResult: await app.certificates.create(projectOf(request), await readForm(request), actor(request)) }))
+  }, async (request) => ({ success: true, deploymentResult: await app.certificates.create(projectOf(request), await readForm(request, FORM), actor(request)) }))
 
   app.put('/projects/:projectName/certificates/:certificateName', {
     schema: { tags: ['Certificates'], summary: 'Update certificate', description: 'Replaces the certificate in the listed environments; its name stays.', params: CertificateParams, response: errors },
     config: { roles: DEPLOY_ROLES, audit: 'certificate.update' }
-  }, async (request) => ({ success: true, deploymentResult: await app.certificates.update(projectOf(request), request.params.certificateName, await readForm(request), actor(request)) }))
+  }, async (request) => ({ success: true, deploymentResult: await app.certificates.update(projectOf(request), request.params.certificateName, await readForm(request, FORM), actor(request)) }))
 
   app.delete('/projects/:projectName/certificates/:certificateName', {
     schema: { tags: ['Certificates'], summary: 'Delete certificate', description: 'Removes it from every environment; JWKs made from it keep their key.', params: CertificateParams, response: errors },

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { DEPLOY_ROLES, READ_ROLES } from '../auth/roles.js'
 import { Defaulted, DeploymentResponse, ErrorBody, JwkParams, ProjectParams, type DeploymentResult } from '../schemas/common.js'
 import { GenerateJwkBody } from '../schemas/generate.js'
-import { CreateJwkBody, ParseFromCertificateBody, ParseFromKeyBody, UpdateJwkBody } from '../schemas/manage.js'
+import { CreateJwkBody, ParseFromCertificateBody, ParseFromClipboardBody, ParseFromKeyBody, ParseFromUrlBody, UpdateJwkBody } from '../schemas/manage.js'
 import type { Actor, DeployedJwk } from '../services/jwk-service.js'
 import { callerOf, projectOf } from '../plugins/auth.js'
 import { clientSignal } from './client-signal.js'
@@ -38,6 +38,30 @@ function deployed (reply: FastifyReply, projectName: string, { record, deploymen
 /** A download name that is safe in any file system and header, whatever the JWK is called. */
 const downloadName = (name: string, extension: string): string => `${name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100) || 'jwk'}.${extension}`
 
+const CREATE_SHORTCUTS = [
+  {
+    path: 'parse-from-clipboard',
+    sourceType: 'COPY_PASTE',
+    body: ParseFromClipboardBody,
+    summary: 'Parse JWK from clipboard',
+    description: 'Create with source type COPY_PASTE: a JWK, or the key of a JWK Set that kid names.'
+  },
+  {
+    path: 'parse-from-url',
+    sourceType: 'URL',
+    body: ParseFromUrlBody,
+    summary: 'Parse JWK from URL',
+    description: 'Create with source type URL: the JWK or JWK Set an http(s) address serves (public addresses only, unless configured otherwise).'
+  },
+  {
+    path: 'parse-from-certificate',
+    sourceType: 'CERTIFICATE',
+    body: ParseFromCertificateBody,
+    summary: 'Parse JWK from certificate',
+    description: 'Create with source type CERTIFICATE: the public key of the certificate\'s copy in the environment, with x5c and x5t#S256, deployed like any JWK.'
+  }
+] as const
+
 /** The /apiops/projects/{p}/jwks family: schema, one service call, the answer. */
 const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/projects/:projectName/jwks/generate', {
@@ -66,18 +90,16 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) =>
     deployed(reply, projectOf(request).name, await app.jwks.create(projectOf(request), request.body, actor(request), clientSignal(reply))))
 
-  app.post('/projects/:projectName/jwks/parse-from-certificate', {
-    schema: {
-      tags: ['JWKs'],
-      summary: 'Parse JWK from certificate',
-      description: 'Create with source type CERTIFICATE: the public key of the certificate\'s copy in the environment, with x5c and x5t#S256, deployed like any JWK.',
-      params: ProjectParams,
-      body: ParseFromCertificateBody,
-      response: { 200: DeploymentResponse, ...errors }
-    },
-    config: { roles: DEPLOY_ROLES, audit: 'jwk.create' }
-  }, async (request, reply) =>
-    deployed(reply, projectOf(request).name, await app.jwks.create(projectOf(request), { ...request.body, sourceType: 'CERTIFICATE' }, actor(request), clientSignal(reply))))
+  // Apinizer's shortcuts: create with the source type fixed and its members required.
+  for (const shortcut of CREATE_SHORTCUTS) {
+    app.post(`/projects/:projectName/jwks/${shortcut.path}`, {
+      schema: { tags: ['JWKs'], summary: shortcut.summary, description: shortcut.description, params: ProjectParams, body: shortcut.body, response: { 200: DeploymentResponse, ...errors } },
+      config: { roles: DEPLOY_ROLES, audit: 'jwk.create' }
+    }, async (request, reply) => {
+      const body = { ...(request.body as Omit<CreateJwkBody, 'sourceType'>), sourceType: shortcut.sourceType }
+      return deployed(reply, projectOf(request).name, await app.jwks.create(projectOf(request), body, actor(request), clientSignal(reply)))
+    })
+  }
 
   app.post('/projects/:projectName/jwks/parse-from-key', {
     schema: {

@@ -98,7 +98,9 @@ const routes = [
   { label: 'generate', runs: 4000, method: 'POST' as const, url: generateUrl() },
   { label: 'create', runs: 3000, method: 'POST' as const, url: `/apiops/projects/${PROJECT}/jwks/` },
   { label: 'update', runs: 3000, method: 'PUT' as const, url: jwkUrl('existing') },
-  { label: 'parse-from-certificate', runs: 1000, method: 'POST' as const, url: `/apiops/projects/${PROJECT}/jwks/parse-from-certificate` }
+  { label: 'parse-from-certificate', runs: 1000, method: 'POST' as const, url: `/apiops/projects/${PROJECT}/jwks/parse-from-certificate` },
+  { label: 'parse-from-clipboard', runs: 500, method: 'POST' as const, url: `/apiops/projects/${PROJECT}/jwks/parse-from-clipboard` },
+  { label: 'parse-from-key', runs: 500, method: 'POST' as const, url: `/apiops/projects/${PROJECT}/jwks/parse-from-key` }
 ]
 
 t.test('2000 hostile JWKs to import: weak, mismatched, non-canonical, prototype-named, deeply nested', async t => {
@@ -148,10 +150,10 @@ const hostileForm = fc.record({
   fields: fc.array(fc.tuple(formField, fc.oneof(weirdStrings, fc.constantFrom('production', 'production,nowhere', ',', 'fuzz-cert'))), { maxLength: 6 }),
   file: fc.option(hostileFile)
 })
-function multipart ({ fields, file }: { fields: Array<[string, string]>, file: string | null }): { payload: string, boundary: string } {
+function multipart ({ fields, file }: { fields: Array<[string, string]>, file: string | null }, fileField = 'pemEncodedFile'): { payload: string, boundary: string } {
   const boundary = 'jwkdfuzzboundary'
   const parts = fields.map(([name, value]) => `--${boundary}\r\ncontent-disposition: form-data; name="${name.replace(/["\r\n]/g, '_')}"\r\n\r\n${value}\r\n`)
-  if (file !== null) parts.push(`--${boundary}\r\ncontent-disposition: form-data; name="pemEncodedFile"; filename="c.pem"\r\ncontent-type: application/x-pem-file\r\n\r\n${file}\r\n`)
+  if (file !== null) parts.push(`--${boundary}\r\ncontent-disposition: form-data; name="${fileField}"; filename="upload"\r\ncontent-type: application/octet-stream\r\n\r\n${file}\r\n`)
   return { payload: parts.join('') + `--${boundary}--\r\n`, boundary }
 }
 
@@ -169,6 +171,28 @@ t.test('500 hostile certificate forms', async t => {
     await check(response, 'certificate form')
   }), { numRuns: 500 })
   t.equal(app.store.certificates.countByProject(projectId), 0, 'no certificate left behind')
+})
+
+// JWK files: the document in any state, the fields in any state.
+const jwkFileForm = fc.record({
+  fields: fc.array(fc.tuple(fc.oneof(fc.constantFrom('jwkName', 'kid', 'jwkDescription', 'jwkFile', '__proto__'), fc.string({ maxLength: 10 })),
+    fc.oneof(weirdStrings, fc.constantFrom('fuzz-file', 'fuzz-kid'))), { maxLength: 5 }),
+  file: fc.option(fc.oneof(hostileJwkStr, fc.string({ maxLength: 300 }), fc.constant(JSON.stringify({ keys: [{ ...ecKey, d: undefined, kid: 'fuzz-kid' }] }))))
+})
+
+t.test('500 hostile JWK files', async t => {
+  const before = count()
+  await fc.assert(fc.asyncProperty(jwkFileForm, async form => {
+    const { payload, boundary } = multipart(form, 'jwkFile')
+    const response = await app.inject({ method: 'POST', url: `/apiops/projects/${PROJECT}/jwks/import-file/`, headers: { ...auth, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload })
+    if (response.statusCode === 200) {
+      const name = form.fields.find(([field]) => field === 'jwkName')?.[1] ?? ''
+      await app.inject({ method: 'DELETE', url: jwkUrl(name), headers: auth })
+      return
+    }
+    await check(response, 'JWK file')
+  }), { numRuns: 500 })
+  t.equal(count(), before, 'every accepted file was removed again; nothing else stored')
 })
 
 // Key files: truncated, bit-flipped, mislabelled, wrongly encrypted, and encrypted ones whose PBKDF2 count is patched sky-high.
