@@ -26,7 +26,7 @@ UNIT_TESTS = test/batching/*.test.ts test/schemas/*.test.ts \
 	test/crypto/key-soundness.test.ts test/crypto/sealer.test.ts test/crypto/kid.test.ts \
 	test/services/address-policy.test.ts test/services/generate-plan.test.ts test/services/key-usage.test.ts \
 	test/services/import-source.test.ts test/services/import-draft.test.ts test/services/validity.test.ts \
-	test/services/deployment-result.test.ts test/crypto/der.test.ts
+	test/services/deployment-result.test.ts test/crypto/der.test.ts test/files/zip.test.ts
 check: install typecheck lint
 	npx tap --disable-coverage $(UNIT_TESTS)
 

@@ -6,6 +6,7 @@ import { DEPLOY_ROLES, READ_ROLES } from '../auth/roles.js'
 import { callerOf, projectOf } from '../plugins/auth.js'
 import { DeploymentResponse, ErrorBody, ProjectParams } from '../schemas/common.js'
 import type { CertificateForm } from '../services/certificate-service.js'
+import { attachment } from './download.js'
 import { multipartLimits, readForm, type FormSpec } from './multipart-form.js'
 
 /** A certificate file, however many extensions it carries, is far below this. */
@@ -36,6 +37,15 @@ const certificateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags: ['Certificates'], summary: 'Get certificate', params: CertificateParams },
     config: { roles: READ_ROLES }
   }, async (request) => ({ success: true, resultList: [app.certificates.get(projectOf(request), request.params.certificateName)] }))
+
+  app.get('/projects/:projectName/certificates/:certificateName/export', {
+    schema: { tags: ['Certificates'], summary: 'Export certificate', description: 'A ZIP of one DER file per environment, named <certificate>-<environment>.cer.', params: CertificateParams },
+    config: { roles: READ_ROLES }
+  }, async (request, reply) => {
+    const archive = app.certificates.exportZip(projectOf(request), request.params.certificateName)
+    attachment(reply, `${request.params.certificateName}-certificates`, 'zip', 'application/octet-stream')
+    return archive
+  })
 
   app.post('/projects/:projectName/certificates', {
     schema: { tags: ['Certificates'], summary: 'Create certificate', description: 'multipart/form-data: certificateName, alias, certificateDescription, environmentList (comma-separated), pemEncodedFile.', params: ProjectParams, response: errors },

@@ -8,6 +8,7 @@ import { CreateJwkBody, ParseFromCertificateBody, ParseFromClipboardBody, ParseF
 import type { Actor, DeployedJwk } from '../services/jwk-service.js'
 import { callerOf, projectOf } from '../plugins/auth.js'
 import { clientSignal } from './client-signal.js'
+import { attachment } from './download.js'
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody, 503: ErrorBody }
 const ListQuery = Type.Object({
@@ -34,9 +35,6 @@ function deployed (reply: FastifyReply, projectName: string, { record, deploymen
   reply.header('location', jwkLocation(projectName, record.name))
   return { success: true, deploymentResult }
 }
-
-/** A download name that is safe in any file system and header, whatever the JWK is called. */
-const downloadName = (name: string, extension: string): string => `${name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100) || 'jwk'}.${extension}`
 
 const CREATE_SHORTCUTS = [
   {
@@ -172,10 +170,7 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const options = { publicOnly: request.query.publicOnly }
     const pem = request.query.format === 'pem'
     const file = pem ? app.jwks.exportPem(projectOf(request), name, options).pem : app.jwks.exportSet(projectOf(request), name, options)
-    const extension = pem ? 'pem' : 'json'
-    reply.header('content-disposition', `attachment; filename="${downloadName(name, extension)}"; filename*=UTF-8''${encodeURIComponent(name)}.${extension}`)
-    reply.header('cache-control', 'no-store')
-    if (pem) reply.type('application/x-pem-file')
+    attachment(reply, name, pem ? 'pem' : 'json', pem ? 'application/x-pem-file' : 'application/json; charset=utf-8')
     return file
   })
 }

@@ -8,6 +8,8 @@ import type { NamedResource } from '../store/named-resources.js'
 import type { Store } from '../store/store.js'
 import { commitAudited } from './audited-commit.js'
 import { describeDeployment } from './deployment-result.js'
+import { safeFileName } from '../files/file-name.js'
+import { zip } from '../files/zip.js'
 import type { Actor } from './jwk-service.js'
 
 /** The form Apinizer's create and update take (multipart fields, the file as text). */
@@ -70,6 +72,12 @@ export class CertificateService {
 
   get (project: NamedResource, name: string): CertificateView {
     return view(this.#find(project, name), true)
+  }
+
+  /** Apinizer's export: a ZIP of one DER `.cer` per environment, named `<certificate>-<environment>.cer`. */
+  exportZip (project: NamedResource, name: string): Buffer {
+    const record = this.#find(project, name)
+    return zip(record.copies.map(copy => ({ name: safeFileName(`${name}-${copy.environmentName}`, 'cer'), data: copy.der })), new Date(record.updatedAt))
   }
 
   #find (project: NamedResource, name: string): CertificateRecord {

@@ -11,6 +11,8 @@ import type { NamedResource } from '../store/named-resources.js'
 import type { Store } from '../store/store.js'
 import { commitAudited } from './audited-commit.js'
 import { describeDeployment } from './deployment-result.js'
+import { safeFileName } from '../files/file-name.js'
+import { zip } from '../files/zip.js'
 import type { Actor, SealingKey } from './jwk-service.js'
 
 export interface KeyView {
@@ -166,6 +168,31 @@ export class KeyService {
     })
     this.#store.purgeDeleted()
     return describeDeployment(removed.copies, 'Undeployment')
+  }
+
+  /**
+   * The key material as files (Apinizer's export-file): one environment's
+   * PEM, or every environment's in a ZIP of `<key>-<environment>.pem`.
+   * PKCS#8 where the copy has a private part (unless publicOnly), SPKI where not.
+   */
+  exportFile (project: NamedResource, name: string, options: { environmentName?: string, publicOnly: boolean }): { pem: string } | { zip: Buffer } {
+    const record = this.#find(project, name)
+    if (record.copies.length === 0) throw new BadRequestError(`(${name}) carries no environment material to export!`)
+    const pemOf = (copy: KeyRecord['copies'][number]): string => {
+      const pkcs8 = options.publicOnly ? undefined : this.#openPrivate(record, copy)
+      return pkcs8 === undefined
+        ? createPublicKey({ key: copy.spki, format: 'der', type: 'spki' }).export({ type: 'spki', format: 'pem' }) as string
+        : createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({ type: 'pkcs8', format: 'pem' }) as string
+    }
+    if (options.environmentName !== undefined) {
+      const copy = record.copies.find(candidate => candidate.environmentName === options.environmentName)
+      if (copy === undefined) {
+        throw new BadRequestError(`(${name}) has no material for environment (${options.environmentName.slice(0, 64)})! Available: ${record.copies.map(one => one.environmentName).join(', ')}`)
+      }
+      return { pem: pemOf(copy) }
+    }
+    const entries = record.copies.map(copy => ({ name: safeFileName(`${name}-${copy.environmentName}`, 'pem'), data: Buffer.from(pemOf(copy)) }))
+    return { zip: zip(entries, new Date(record.updatedAt)) }
   }
 
   /**

@@ -9,6 +9,7 @@ import { runCli } from '../../src/cli/run-cli.js'
 import { derToJose } from '../helpers/signatures.js'
 import { PROJECT, buildTestApp } from '../helpers/app.js'
 import { apiClient, deploymentBody, refused } from '../helpers/http.js'
+import { unzip } from '../helpers/unzip.js'
 
 /**
  * Apinizer's certificate pages (create, list, get, update, delete) and
@@ -64,6 +65,21 @@ t.test('create, list, get as the documents show them', async t => {
   t.equal(got.json.resultList[0].description, 'SSL certificate for API')
   t.same(got.json.resultList[0].certificateEnvironmentList.map((copy: any) => [copy.environmentName, copy.base64EncodedContent]),
     [['production', rsa.der.toString('base64')], ['staging', rsa.der.toString('base64')]], 'get has the DER OpenSSL wrote, per environment')
+})
+
+t.test('export: a ZIP of one DER .cer per environment, as Python and OpenSSL read it', async t => {
+  const response = await fetch(`${base}/certificates/my-certificate/export/`, { headers: auth })
+  t.equal(response.status, 200)
+  t.equal(response.headers.get('content-type'), 'application/octet-stream')
+  t.match(response.headers.get('content-disposition'), /^attachment; filename="my-certificate-certificates\.zip"/)
+  const archive = Buffer.from(await response.arrayBuffer())
+  t.equal(Number(response.headers.get('content-length')), archive.length)
+  const entries = unzip(archive)
+  t.same(Object.keys(entries), ['my-certificate-production.cer', 'my-certificate-staging.cer'])
+  t.ok(Object.values(entries).every(der => der.equals(rsa.der)), 'each file is the DER OpenSSL wrote')
+  writeFileSync(join(dir, 'exported.cer'), entries['my-certificate-production.cer']!)
+  t.match(openssl('x509', '-inform', 'DER', '-in', join(dir, 'exported.cer'), '-noout', '-subject').toString(), /CN ?= ?example\.com/)
+  await refused(t, send('GET', '/certificates/absent/export/'), 'Certificate (name: absent) is not found!')
 })
 
 t.test('every documented refusal, verbatim', async t => {

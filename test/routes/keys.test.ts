@@ -8,6 +8,7 @@ import { runCli } from '../../src/cli/run-cli.js'
 import { derToJose, joseToDer } from '../helpers/signatures.js'
 import { PROJECT, buildTestApp } from '../helpers/app.js'
 import { apiClient, deploymentBody, refused } from '../helpers/http.js'
+import { unzip } from '../helpers/unzip.js'
 
 /**
  * Apinizer's key pages (create, list, get, update, delete), parse-from-key
@@ -229,6 +230,31 @@ t.test('create with source type PUBLIC_KEY / PRIVATE_KEY: the documented body an
   await refused(t, send('POST', '/jwks/', { name: 'n2', sourceType: 'COPY_PASTE', jwkStr: '{}', keyName: 'k' }), 'keyName is only used with source type PUBLIC_KEY or PRIVATE_KEY')
   await refused(t, send('POST', '/jwks/', { ...body, name: 'n2', useType: 'ENCRYPTION' }), 'algorithm RS256 is for SIGNATURE keys, but useType is ENCRYPTION')
   await refused(t, send('POST', '/jwks/parse-from-key', { name: 'n2', keyName: 'absent', environmentName: 'production', useType: 'SIGNATURE', algorithm: 'RS256' }), 'Key (name: absent) is not found!')
+})
+
+t.test('export-file: one environment as PEM, every environment in a ZIP that Python reads', async t => {
+  const key = keys.ed25519!
+  const one = await fetch(`${base}/keys/key-ed25519/export-file/?environmentName=production`, { headers: auth })
+  t.equal(one.status, 200)
+  t.match(one.headers.get('content-type'), /^application\/x-pem-file/)
+  t.match(one.headers.get('content-disposition'), /^attachment; filename="key-ed25519-production\.pem"/)
+  t.equal(one.headers.get('cache-control'), 'no-store')
+  const pem = await one.text()
+  writeFileSync(join(dir, 'exported.pem'), pem)
+  t.same([pem.split('\n')[0], openssl('pkey', '-in', join(dir, 'exported.pem'), '-pubout', '-outform', 'DER')], ['-----BEGIN PRIVATE KEY-----', key.spki], 'the private key, which OpenSSL reads')
+
+  const all = await fetch(`${base}/keys/key-ed25519/export-file/`, { headers: auth })
+  t.match(all.headers.get('content-disposition'), /^attachment; filename="key-ed25519-keys\.zip"/)
+  t.equal(all.headers.get('content-type'), 'application/octet-stream')
+  const entries = unzip(Buffer.from(await all.arrayBuffer()))
+  t.same(Object.keys(entries), ['key-ed25519-production.pem', 'key-ed25519-staging.pem'])
+  t.equal(entries['key-ed25519-production.pem']!.toString(), pem, 'the same PEM inside the ZIP')
+  t.equal(entries['key-ed25519-staging.pem']!.toString(), openssl('pkey', '-in', key.path, '-pubout').toString(), 'staging holds the public key only: its SPKI, as OpenSSL writes it')
+  const publicOnly = unzip(Buffer.from(await (await fetch(`${base}/keys/key-ed25519/export-file/?publicOnly=true`, { headers: auth })).arrayBuffer()))
+  t.ok(Object.values(publicOnly).every(file => file.toString().startsWith('-----BEGIN PUBLIC KEY-----')), 'publicOnly: no private key in the archive')
+
+  await refused(t, send('GET', '/keys/key-ed25519/export-file/?environmentName=nowhere'), '(key-ed25519) has no material for environment (nowhere)! Available: production, staging')
+  await refused(t, send('GET', '/keys/absent/export-file/'), 'Key (name: absent) is not found!')
 })
 
 t.test('nothing private in clear at rest; a master-key rotation re-seals the keys', async t => {
