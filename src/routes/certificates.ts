@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyRequest } from 'fastify'
 import { DEPLOY_ROLES, READ_ROLES } from '../auth/roles.js'
 import { callerOf, projectOf } from '../plugins/auth.js'
-import { DeploymentResponse, ErrorBody, ProjectParams } from '../schemas/common.js'
+import { DeploymentResponse, ErrorBody, ProjectParams, SourceUpdateQuery } from '../schemas/common.js'
 import type { CertificateForm } from '../services/certificate-service.js'
 import { attachment } from './download.js'
 import { multipartLimits, readForm, type FormSpec } from './multipart-form.js'
@@ -53,9 +53,9 @@ const certificateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => ({ success: true, deploymentResult: await app.certificates.create(projectOf(request), await readForm(request, FORM), actor(request)) }))
 
   app.put('/projects/:projectName/certificates/:certificateName', {
-    schema: { tags: ['Certificates'], summary: 'Update certificate', description: 'Replaces the certificate in the listed environments; its name stays.', params: CertificateParams, response: errors },
+    schema: { tags: ['Certificates'], summary: 'Update certificate', description: 'Replaces the certificate in the listed environments; its name stays.', params: CertificateParams, querystring: SourceUpdateQuery, response: errors },
     config: { roles: DEPLOY_ROLES, audit: 'certificate.update' }
-  }, async (request) => ({ success: true, deploymentResult: await app.certificates.update(projectOf(request), request.params.certificateName, await readForm(request, FORM), actor(request)) }))
+  }, async (request) => ({ success: true, deploymentResult: await app.certificates.update(projectOf(request), request.params.certificateName, await readForm(request, FORM), actor(request), request.query) }))
 
   app.delete('/projects/:projectName/certificates/:certificateName', {
     schema: { tags: ['Certificates'], summary: 'Delete certificate', description: 'Removes it from every environment; JWKs made from it keep their key.', params: CertificateParams, response: errors },

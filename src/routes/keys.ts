@@ -3,17 +3,13 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyRequest } from 'fastify'
 import { DEPLOY_ROLES, READ_ROLES } from '../auth/roles.js'
 import { callerOf, projectOf } from '../plugins/auth.js'
-import { Defaulted, DeploymentResponse, ErrorBody, ProjectParams } from '../schemas/common.js'
+import { Defaulted, DeploymentResponse, ErrorBody, ProjectParams, SourceUpdateQuery } from '../schemas/common.js'
 import { CreateKeyBody, KeyParams, KeyQuery, UpdateKeyBody } from '../schemas/keys.js'
 import type { Actor } from '../services/jwk-service.js'
 import { clientSignal } from './client-signal.js'
 import { attachment } from './download.js'
 
 const errors = { 200: DeploymentResponse, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody, 503: ErrorBody }
-const UpdateQuery = Type.Object({
-  updateReferencedJwks: Type.Optional(Type.Boolean({ description: 'not supported: JWKs made from the key keep their material (docs/API.md, "Keys")' })),
-  updateScope: Type.Optional(Type.Union([Type.Literal('SAME_PROJECT'), Type.Literal('ALL_PROJECTS')]))
-})
 const ExportQuery = Type.Object({
   environmentName: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'only this environment\'s key, as PEM; without it, every environment\'s in one ZIP' })),
   publicOnly: Defaulted(Type.Boolean({ default: false, description: 'SPKI even where the copy has a private key' }))
@@ -55,7 +51,7 @@ const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => ({ success: true, deploymentResult: await app.keys.create(projectOf(request), request.body, actor(request), clientSignal(reply)) }))
 
   app.put('/projects/:projectName/keys/:keyName', {
-    schema: { tags: ['Keys'], summary: 'Update key', description: 'The complete key again: every environment\'s key replaced; a name in the body renames it.', params: KeyParams, querystring: UpdateQuery, body: UpdateKeyBody, response: errors },
+    schema: { tags: ['Keys'], summary: 'Update key', description: 'The complete key again: every environment\'s key replaced; a name in the body renames it.', params: KeyParams, querystring: SourceUpdateQuery, body: UpdateKeyBody, response: errors },
     config: { roles: DEPLOY_ROLES, audit: 'key.update' }
   }, async (request, reply) => ({
     success: true,

@@ -89,3 +89,9 @@ export const DeploymentResponse = Type.Object({
     }
   }]
 })
+
+/** PUT of a JWK source (a certificate, a key): Apinizer's options for the JWKs made from it. */
+export const SourceUpdateQuery = Type.Object({
+  updateReferencedJwks: Type.Optional(Type.Boolean({ description: 'not supported: JWKs made from the source keep their material (docs/API.md, "Keys")' })),
+  updateScope: Type.Optional(Type.Union([Type.Literal('SAME_PROJECT'), Type.Literal('ALL_PROJECTS')]))
+})

@@ -8,6 +8,7 @@ import type { NamedResource } from '../store/named-resources.js'
 import type { Store } from '../store/store.js'
 import { commitAudited } from './audited-commit.js'
 import { describeDeployment } from './deployment-result.js'
+import { refuseReferencedJwksUpdate, type SourceUpdateOptions } from './source-update.js'
 import { safeFileName } from '../files/file-name.js'
 import { zip } from '../files/zip.js'
 import type { Actor } from './jwk-service.js'
@@ -121,8 +122,9 @@ export class CertificateService {
   }
 
   /** Apinizer: the old certificate goes and the new one comes; the name (in the path) stays. */
-  async update (project: NamedResource, name: string, form: CertificateForm, actor: Actor): Promise<DeploymentResult> {
+  async update (project: NamedResource, name: string, form: CertificateForm, actor: Actor, options: SourceUpdateOptions = {}): Promise<DeploymentResult> {
     this.#find(project, name)
+    refuseReferencedJwksUpdate(options, 'certificate')
     const { description, alias, der, environments } = this.#read(project, form, name)
     const copies = environments.map(environment => ({ environmentId: environment.id, alias, der }))
     await this.#commit(project, name, actor, 'certificate.update', () =>

@@ -11,6 +11,7 @@ import type { NamedResource } from '../store/named-resources.js'
 import type { Store } from '../store/store.js'
 import { commitAudited } from './audited-commit.js'
 import { describeDeployment } from './deployment-result.js'
+import { refuseReferencedJwksUpdate, type SourceUpdateOptions } from './source-update.js'
 import { safeFileName } from '../files/file-name.js'
 import { zip } from '../files/zip.js'
 import type { Actor, SealingKey } from './jwk-service.js'
@@ -37,9 +38,7 @@ export interface KeyServiceDeps {
   keygen: { readKey: (input: KeyPairInput, signal?: AbortSignal) => Promise<ReadKeyResult> }
 }
 
-export interface UpdateOptions {
-  updateReferencedJwks?: boolean
-  updateScope?: string
+export interface UpdateOptions extends SourceUpdateOptions {
   signal?: AbortSignal
 }
 
@@ -143,9 +142,7 @@ export class KeyService {
   /** The complete key again (Apinizer): description, type and every environment's key replaced; a name in the body renames it. */
   async update (project: NamedResource, name: string, body: UpdateKeyBody, actor: Actor, options: UpdateOptions = {}): Promise<DeploymentResult> {
     const current = this.#find(project, name)
-    if (options.updateReferencedJwks === true) {
-      throw new BadRequestError('updateReferencedJwks is not supported: a JWK made from this key keeps its material; make it again with POST …/jwks/parse-from-key')
-    }
+    refuseReferencedJwksUpdate(options, 'key')
     const signal = options.signal
     const newName = body.name ?? name
     if (newName !== name && this.#store.keys.findByName(project.id, newName) !== undefined) throw nameTaken(newName)

@@ -184,6 +184,8 @@ t.test('update replaces the copies; delete undeploys and leaves the JWKs made fr
   const got = (await send('GET', '/certificates/my-certificate/')).json.resultList[0]
   t.same([got.description, got.certificateEnvironmentList.map((copy: any) => [copy.environmentName, copy.alias, copy.base64EncodedContent])],
     ['Updated SSL certificate', [['production', 'renewed-alias', renewed.der.toString('base64')]]])
+  await refused(t, send('PUT', '/certificates/my-certificate/?updateReferencedJwks=true&updateScope=SAME_PROJECT', form({ alias: 'a', environmentList: 'production' }, renewed.pem)),
+    'updateReferencedJwks is not supported: a JWK made from this certificate keeps its material; make it again with POST …/jwks/parse-from-certificate')
   await refused(t, send('PUT', '/certificates/absent/', form({ alias: 'a', environmentList: 'production' }, renewed.pem)), 'Certificate (name: absent) is not found!')
   const before = (await send('GET', '/jwks/my-jwk/')).json.resultList[0]
   t.same(await send('DELETE', '/certificates/my-certificate/'), { status: 200, json: deployed(['production'], 'Undeployment') })
