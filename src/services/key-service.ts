@@ -42,6 +42,9 @@ export interface UpdateOptions extends SourceUpdateOptions {
   signal?: AbortSignal
 }
 
+/** A key read and vetted, its private parts not yet sealed (see #sealed). */
+type DraftKey = Omit<NewKey, 'copies'> & { copies: Array<{ environmentId: string, spki: Buffer, pkcs8?: string }> }
+
 /** The part of a stored key a JWK is made from (docs/API.md, "Keys"). */
 export type KeyPart = 'public' | 'private'
 
@@ -103,9 +106,9 @@ export class KeyService {
   }
 
   /** Every environment's key read and vetted in the pool, in the list's order; all of one type. */
-  async #read (id: string, project: NamedResource, name: string, body: CreateKeyBody | UpdateKeyBody, signal?: AbortSignal): Promise<NewKey> {
+  async #read (id: string, project: NamedResource, name: string, body: CreateKeyBody | UpdateKeyBody, signal?: AbortSignal): Promise<DraftKey> {
     const seen = new Set<string>()
-    const copies: NewKey['copies'] = []
+    const copies: DraftKey['copies'] = []
     let keyType: StoredKeyType | undefined
     if (body.cryptoKeyInfoEnvironmentList.length === 0) throw new BadRequestError('cryptoKeyInfoEnvironmentList value can not be empty!')
     for (const entry of body.cryptoKeyInfoEnvironmentList) {
@@ -123,19 +126,27 @@ export class KeyService {
         throw new BadRequestError(`The key for environment (name: ${shown}) is ${read.key.keyType}, not ${expected}${keyType === undefined ? ' (keyType)' : ' like the ones before it'}`)
       }
       keyType = read.key.keyType
-      copies.push({
-        environmentId: environment.id,
-        spki: Buffer.from(read.key.spki, 'base64'),
-        sealedPrivate: read.key.pkcs8 === undefined ? null : this.#sealer.sealJson(read.key.pkcs8, keyAdditionalData(id, environment.id))
-      })
+      copies.push({ environmentId: environment.id, spki: Buffer.from(read.key.spki, 'base64'), pkcs8: read.key.pkcs8 })
     }
     return { id, projectId: project.id, name, description: body.description ?? '', keyType: keyType!, copies }
+  }
+
+  /**
+   * Sealed inside the commit's write transaction: a master-key rotation
+   * cannot commit between this seal and the insert, so no copy is stored
+   * under a key it has just retired.
+   */
+  #sealed (key: DraftKey): NewKey {
+    return {
+      ...key,
+      copies: key.copies.map(({ pkcs8, ...copy }) => ({ ...copy, sealedPrivate: pkcs8 === undefined ? null : this.#sealer.sealJson(pkcs8, keyAdditionalData(key.id, copy.environmentId)) }))
+    }
   }
 
   async create (project: NamedResource, body: CreateKeyBody, actor: Actor, signal?: AbortSignal): Promise<DeploymentResult> {
     if (this.#store.keys.findByName(project.id, body.name) !== undefined) throw nameTaken(body.name)
     const key = await this.#read(KeyRepository.newId(), project, body.name, body, signal)
-    const record = await this.#commit(project, key.name, actor, 'key.create', () => this.#store.keys.insert(key))
+    const record = await this.#commit(project, key.name, actor, 'key.create', () => this.#store.keys.insert(this.#sealed(key)))
     return describeDeployment(record.copies, 'Deployment')
   }
 
@@ -149,7 +160,7 @@ export class KeyService {
     const key = await this.#read(current.id, project, newName, body, signal)
     const record = await this.#commit(project, newName, actor, 'key.update', () => {
       if (this.#store.keys.findByName(project.id, name)?.id !== current.id) throw keyNotFound(name)
-      return this.#store.keys.replace(key)
+      return this.#store.keys.replace(this.#sealed(key))
     })
     return describeDeployment(record.copies, 'Deployment')
   }

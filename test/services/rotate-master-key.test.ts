@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
 import { once } from 'node:events'
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { runCli } from '../../src/cli/run-cli.js'
 import { masterKeyPath } from '../../src/crypto/master-key.js'
 import { PROJECT, buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
@@ -98,7 +99,19 @@ t.test('a start removes the temp files a killed key write left behind', async t 
   await again.app.close()
 })
 
-t.test('keys generated while rotations commit are all readable afterwards', async t => {
+interface LoadTarget {
+  /** makes one resource called `name` through the API */
+  create: (url: string, headers: Record<string, string>, name: string) => Promise<Response>
+  /** whether its private part opens: the answer of its get */
+  opens: (url: string, headers: Record<string, string>, name: string) => Promise<boolean>
+}
+
+/**
+ * 20 clients make resources while rotations commit: some of them are between
+ * their seal and their commit whenever one does. Rotations go on until at
+ * least 3 ran and more than 100 resources were made (a count, not a window).
+ */
+async function rotateUnderLoad (t: Test, target: LoadTarget): Promise<void> {
   const dataDir = t.testdir()
   t.equal(await runCli(['project', 'create', PROJECT], { JWKD_DATA_DIR: dataDir }, quietIo), 0)
   const server = await startServer({ JWKD_DATA_DIR: dataDir })
@@ -107,33 +120,53 @@ t.test('keys generated while rotations commit are all readable afterwards', asyn
   const made: string[] = []
   const refused: number[] = []
   const stop = new AbortController()
-  // A stream of generates from 20 clients: some of them are between their seal and their commit whenever a rotation commits.
   const client = async (id: number): Promise<void> => {
     for (let count = 0; !stop.signal.aborted; count++) {
       const name = `c${id}-${count}`
-      const response = await fetch(server.url + generateUrl(), { method: 'POST', headers, body: JSON.stringify({ name, type: 'EC', ec: { curveType: 'P256' } }) })
+      const response = await target.create(server.url, headers, name)
       await response.arrayBuffer()
       if (response.status === 200) made.push(name)
       else refused.push(response.status)
     }
   }
   const load = Promise.all(Array.from({ length: 20 }, (_, id) => client(id)))
-  for (let rotation = 0; rotation < 3; rotation++) {
+  for (let rotation = 0; rotation < 3 || made.length <= 100; rotation++) {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'master-key', 'rotate'], { env: cleanEnv({ JWKD_DATA_DIR: dataDir }), stdio: 'ignore' })
     const [code] = await once(child, 'exit')
-    t.equal(code, 0, `rotation ${rotation + 1} done while keys were being made`)
+    t.equal(code, 0, `rotation ${rotation + 1} done while the clients were making`)
   }
   stop.abort()
   await load
-  t.same(refused, [], 'every generate answered 200')
-  t.ok(made.length > 100, `${made.length} keys made across the rotations`)
+  t.same(refused, [], 'every request answered 200')
   const unreadable: string[] = []
-  for (const name of made) {
-    const response = await fetch(server.url + jwkUrl(name), { headers })
-    const body = await response.json() as { resultList?: Array<{ ec: { d?: unknown } }> }
-    if (response.status !== 200 || typeof body.resultList?.[0]?.ec.d !== 'string') unreadable.push(name)
-  }
-  t.same(unreadable, [], 'every key\'s private part opens under the master key in force')
+  for (const name of made) if (!await target.opens(server.url, headers, name)) unreadable.push(name)
+  t.same(unreadable, [], `each of the ${made.length} private parts opens under the master key in force`)
+}
+
+t.test('keys generated while rotations commit are all readable afterwards', async t => {
+  await rotateUnderLoad(t, {
+    create: async (url, headers, name) => await fetch(url + generateUrl(), { method: 'POST', headers, body: JSON.stringify({ name, type: 'EC', ec: { curveType: 'P256' } }) }),
+    opens: async (url, headers, name) => {
+      const response = await fetch(url + jwkUrl(name), { headers })
+      const body = await response.json() as { resultList?: Array<{ ec: { d?: unknown } }> }
+      return response.status === 200 && typeof body.resultList?.[0]?.ec.d === 'string'
+    }
+  })
+})
+
+t.test('stored keys created while rotations commit are all readable afterwards', async t => {
+  const privateKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string
+  // Key files are read in a worker before they are sealed: a rotation can commit while a create waits there.
+  await rotateUnderLoad(t, {
+    create: async (url, headers, name) => await fetch(`${url}/apiops/projects/${PROJECT}/keys/`, {
+      method: 'POST', headers, body: JSON.stringify({ name, cryptoKeyInfoEnvironmentList: [{ environmentName: 'production', privateKey }] })
+    }),
+    opens: async (url, headers, name) => {
+      const response = await fetch(`${url}/apiops/projects/${PROJECT}/keys/${name}/`, { headers })
+      const body = await response.json() as { resultList?: Array<{ cryptoKeyInfoEnvironmentList: Array<{ privateKey?: unknown }> }> }
+      return response.status === 200 && typeof body.resultList?.[0]?.cryptoKeyInfoEnvironmentList[0]?.privateKey === 'string'
+    }
+  })
 })
 
 t.test('the CLI and a running server may both finish one rotation: the second finds the work done', async t => {
