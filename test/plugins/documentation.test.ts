@@ -25,7 +25,14 @@ t.test('every route of docs/API.md is documented', async t => {
     ['get', '/health'],
     ['get', '/ready'],
     ['get', '/metrics'],
-    ['get', '/apiops/projects/{projectName}/audit']
+    ['get', '/apiops/projects/{projectName}/audit'],
+    ...['parse-from-clipboard', 'parse-from-url', 'parse-from-certificate', 'parse-from-key', 'import-file'].map(shortcut => ['post', `/apiops/projects/{projectName}/jwks/${shortcut}`] as [string, string]),
+    ...(['certificates', 'keys'] as const).flatMap(family => {
+      const one = `/apiops/projects/{projectName}/${family}/{${family === 'keys' ? 'keyName' : 'certificateName'}}`
+      return [['get', `/apiops/projects/{projectName}/${family}`], ['post', `/apiops/projects/{projectName}/${family}`], ['get', one], ['put', one], ['delete', one]] as Array<[string, string]>
+    }),
+    ['get', '/apiops/projects/{projectName}/certificates/{certificateName}/export'],
+    ['get', '/apiops/projects/{projectName}/keys/{keyName}/export-file']
   ]
   for (const [method, path] of expected) t.ok(document.paths[path]?.[method], `${method.toUpperCase()} ${path}`)
 })
