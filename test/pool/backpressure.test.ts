@@ -48,20 +48,25 @@ t.test('a client that disconnects while queued gets no key generated or stored',
     req.end(JSON.stringify(body))
     return req
   }
+  let finished = 0
   const answered = (name: string): Promise<number> => new Promise(resolve =>
-    post(rsa4096(name)).on('response', response => { response.resume(); resolve(response.statusCode ?? 0) }))
-  // Two RSA-4096 keys keep the only worker busy for well over the test's
-  // 150 ms; the third request waits behind them, and its client gives up.
-  const busy = [answered('occupant-1'), answered('occupant-2')]
-  await new Promise(resolve => setTimeout(resolve, 50))
+    post(rsa4096(name)).on('response', response => { response.resume(); finished++; resolve(response.statusCode ?? 0) }))
+  const until = async (condition: () => boolean): Promise<void> => {
+    while (!condition()) await new Promise(resolve => setTimeout(resolve, 2))
+  }
+  // Four RSA-4096 keys on the only worker: one runs, three wait. The leaver
+  // is sent once they are all in, and waits behind them; each step waits for
+  // the state it needs, not for a time.
+  const occupants = ['occupant-1', 'occupant-2', 'occupant-3', 'occupant-4']
+  const busy = occupants.map(answered)
+  await until(() => app.keygen.queueSize('heavy') + finished === occupants.length - 1)
   const leaver = post(rsa4096('left-while-queued'))
-  await new Promise(resolve => setTimeout(resolve, 100))
-  t.ok(app.keygen.queueSize('heavy') >= 1, 'the third request is queued')
-  const queuedBefore = app.keygen.queueSize('heavy')
+  await until(() => app.keygen.queueSize('heavy') + finished === occupants.length)
+  t.ok(finished < occupants.length, 'the leaver is queued behind an occupant')
   leaver.destroy()
-  await new Promise(resolve => setTimeout(resolve, 100))
-  t.equal(app.keygen.queueSize('heavy'), queuedBefore - 1, 'its task left the queue')
-  t.same(await Promise.all(busy), [200, 200])
+  await until(() => app.keygen.queueSize('heavy') + finished < occupants.length || finished === occupants.length)
+  t.ok(finished < occupants.length, 'its task left the queue while the occupants still ran')
+  t.same(await Promise.all(busy), [200, 200, 200, 200])
   const names = app.store.jwks.listByProject(app.store.projects.findByName('MyProject')!.id).map(record => record.name)
-  t.same(names, ['occupant-1', 'occupant-2'], 'nothing stored for the client that left')
+  t.same(names, occupants, 'nothing stored for the client that left')
 })
