@@ -38,7 +38,7 @@ t.test('the refusal is immediate: it does not wait for a worker', async t => {
   t.same((await Promise.all(busy)).map(response => response.statusCode), [200, 200])
 })
 
-t.test('a client that disconnects while queued gets no key generated or stored', async t => {
+t.test('a client that disconnects while queued gets no key stored, and the keys ahead of it are answered', async t => {
   const { app, auth } = await buildTestApp(t, { env: { JWKD_POOL_SIZE: '1' } })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = app.server.address() as AddressInfo
@@ -54,18 +54,16 @@ t.test('a client that disconnects while queued gets no key generated or stored',
   const until = async (condition: () => boolean): Promise<void> => {
     while (!condition()) await new Promise(resolve => setTimeout(resolve, 2))
   }
-  // Four RSA-4096 keys on the only worker: one runs, three wait. The leaver
-  // is sent once they are all in, and waits behind them; each step waits for
-  // the state it needs, not for a time.
+  // Four RSA-4096 keys on the only worker: one runs, three wait, and the
+  // leaver waits behind them. That its task leaves the queue at once is
+  // test/pool/lanes.test.ts's; here, that nothing of it is stored.
   const occupants = ['occupant-1', 'occupant-2', 'occupant-3', 'occupant-4']
   const busy = occupants.map(answered)
-  await until(() => app.keygen.queueSize('heavy') + finished === occupants.length - 1)
+  await until(() => app.keygen.queueSize('heavy') + finished >= occupants.length - 1)
   const leaver = post(rsa4096('left-while-queued'))
-  await until(() => app.keygen.queueSize('heavy') + finished === occupants.length)
+  await until(() => app.keygen.queueSize('heavy') + finished >= occupants.length)
   t.ok(finished < occupants.length, 'the leaver is queued behind an occupant')
   leaver.destroy()
-  await until(() => app.keygen.queueSize('heavy') + finished < occupants.length || finished === occupants.length)
-  t.ok(finished < occupants.length, 'its task left the queue while the occupants still ran')
   t.same(await Promise.all(busy), [200, 200, 200, 200])
   const names = app.store.jwks.listByProject(app.store.projects.findByName('MyProject')!.id).map(record => record.name)
   t.same(names, occupants, 'nothing stored for the client that left')

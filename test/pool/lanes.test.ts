@@ -45,6 +45,22 @@ t.test('an EC key does not wait behind RSA-4096 keys', async t => {
   await Promise.all(heavy)
 })
 
+t.test('an RSA key whose client left while it waited leaves the queue at once, before the keys ahead of it', async t => {
+  const pool = new KeygenPool({ size: 1, maxQueue: 8 })
+  t.teardown(() => pool.close())
+  const now = Math.floor(Date.now() / 1000)
+  const task = { material: { kty: 'RSA', modulusLength: 4096 }, use: 'sig', iat: now, nbf: now, exp: now + 60 } as any
+  const settled: string[] = []
+  const occupants = [0, 1].map(async index => { await pool.generate(task); settled.push(`occupant-${index}`) })
+  const gone = new AbortController()
+  const leaver = pool.generate(task, gone.signal).catch((err: Error) => { settled.push('leaver'); return err.name })
+  gone.abort()
+  t.equal(await leaver, 'ClientGoneError')
+  await Promise.all(occupants)
+  // Had it stayed queued, it would have run after both and settled last.
+  t.same(settled, ['leaver', 'occupant-0', 'occupant-1'], 'dropped before the occupant running ahead of it finished')
+})
+
 t.test('a light key whose client left is finished and its result dropped', async t => {
   const pool = new KeygenPool({ size: 2, maxQueue: 64 })
   t.teardown(() => pool.close())
