@@ -12,10 +12,11 @@ export interface Pkcs12Entry {
   certificates: Buffer[]
 }
 
-export class Pkcs12Error extends Error {
+/** A keystore refused, with a message for the client that never quotes the file. */
+export class KeystoreError extends Error {
   constructor (message: string) {
     super(message)
-    this.name = 'Pkcs12Error'
+    this.name = 'KeystoreError'
   }
 }
 
@@ -117,10 +118,10 @@ class Budget {
 
   spend (iterations: number): void {
     if (!Number.isFinite(iterations) || iterations < 1 || iterations > MAX_PBKDF2_ITERATIONS) {
-      throw new Pkcs12Error(`The keystore asks for ${Number.isFinite(iterations) ? iterations : 'more than 2^53'} key-derivation rounds; at most ${MAX_PBKDF2_ITERATIONS} are accepted`)
+      throw new KeystoreError(`The keystore asks for ${Number.isFinite(iterations) ? iterations : 'more than 2^53'} key-derivation rounds; at most ${MAX_PBKDF2_ITERATIONS} are accepted`)
     }
     this.#left -= iterations
-    if (this.#left < 0) throw new Pkcs12Error(`The keystore asks for more than ${MAX_TOTAL_ITERATIONS} key-derivation rounds in all`)
+    if (this.#left < 0) throw new KeystoreError(`The keystore asks for more than ${MAX_TOTAL_ITERATIONS} key-derivation rounds in all`)
   }
 }
 
@@ -134,13 +135,13 @@ function decrypt (algorithm: Tlv, data: Buffer, password: string, budget: Budget
   if (scheme === OID.pbes2) {
     const [kdf, encryption] = sequence(parameters)
     const [kdfOid, kdfParameters] = sequence(kdf)
-    if (readOid(kdfOid!) !== OID.pbkdf2) throw new Pkcs12Error(`The keystore derives its keys with a function other than PBKDF2; ${REEXPORT}`)
+    if (readOid(kdfOid!) !== OID.pbkdf2) throw new KeystoreError(`The keystore derives its keys with a function other than PBKDF2; ${REEXPORT}`)
     const [salt, count, ...rest] = sequence(kdfParameters)
     const prfElement = rest.find(element => element.tag === TAG.SEQUENCE)
     const prf = prfElement === undefined ? 'sha1' : HMACS[readOid(sequence(prfElement)[0]!)]
     const [cipherOid, ivElement] = sequence(encryption)
     const found = CIPHERS[readOid(cipherOid!)]
-    if (prf === undefined || found === undefined) throw new Pkcs12Error(`The keystore is encrypted with an algorithm jwkd does not open; ${REEXPORT}`)
+    if (prf === undefined || found === undefined) throw new KeystoreError(`The keystore is encrypted with an algorithm jwkd does not open; ${REEXPORT}`)
     const iterations = readUnsigned(count!)
     budget.spend(iterations)
     // PBES2 takes the password as UTF-8 (RFC 8018), as OpenSSL and Java write it.
@@ -158,31 +159,31 @@ function decrypt (algorithm: Tlv, data: Buffer, password: string, budget: Budget
     cipher = 'des-ede3-cbc'
   } else {
     // RC2-40 (`openssl pkcs12 -legacy`) and the other PKCS#12 PBEs: not in OpenSSL 3's default provider.
-    throw new Pkcs12Error(`The keystore is encrypted with an algorithm jwkd does not open (${scheme}); ${REEXPORT}`)
+    throw new KeystoreError(`The keystore is encrypted with an algorithm jwkd does not open (${scheme}); ${REEXPORT}`)
   }
   try {
     const decipher = createDecipheriv(cipher, key, iv)
     return Buffer.concat([decipher.update(data), decipher.final()])
   } catch {
-    throw new Pkcs12Error('The keystore password is wrong, or the file is damaged')
+    throw new KeystoreError('The keystore password is wrong, or the file is damaged')
   }
 }
 
 /** The MAC over the authenticated safe, checked before anything is decrypted. */
 function checkMac (macData: Tlv | undefined, content: Buffer, password: string, budget: Budget): void {
-  if (macData === undefined) throw new Pkcs12Error('The keystore has no integrity MAC; jwkd only opens password-protected PKCS#12 files')
+  if (macData === undefined) throw new KeystoreError('The keystore has no integrity MAC; jwkd only opens password-protected PKCS#12 files')
   const [digestInfo, salt, count] = sequence(macData)
   const [algorithm, expected] = sequence(digestInfo)
   const algorithmOid = readOid(sequence(algorithm)[0]!)
-  if (algorithmOid === OID.pbmac1) throw new Pkcs12Error(`The keystore's MAC is PBMAC1, which jwkd does not check yet; ${REEXPORT}`)
+  if (algorithmOid === OID.pbmac1) throw new KeystoreError(`The keystore's MAC is PBMAC1, which jwkd does not check yet; ${REEXPORT}`)
   const digest = DIGESTS[algorithmOid]
-  if (digest === undefined) throw new Pkcs12Error(`The keystore's MAC uses a digest jwkd does not know; ${REEXPORT}`)
+  if (digest === undefined) throw new KeystoreError(`The keystore's MAC uses a digest jwkd does not know; ${REEXPORT}`)
   const iterations = count === undefined ? 1 : readUnsigned(count)
   budget.spend(iterations)
   const key = pkcs12Kdf(digest, bmpPassword(password), expect(salt, TAG.OCTET_STRING).value, 3, iterations, createHash(digest.name).digest().length)
   const actual = createHmac(digest.name, key).update(content).digest()
   const wanted = expect(expected, TAG.OCTET_STRING).value
-  if (wanted.length !== actual.length || !timingSafeEqual(wanted, actual)) throw new Pkcs12Error('The keystore password is wrong, or the file is damaged')
+  if (wanted.length !== actual.length || !timingSafeEqual(wanted, actual)) throw new KeystoreError('The keystore password is wrong, or the file is damaged')
 }
 
 /** An OCTET STRING, or the constructed form some writers use: its pieces joined. */
@@ -220,7 +221,7 @@ function readAttributes (set: Tlv | undefined): Pick<Bag, 'friendlyName' | 'loca
 
 /**
  * The entries of a password-protected PKCS#12 file: MAC checked first, every
- * key-derivation count checked before it is spent. Throws Pkcs12Error with a
+ * key-derivation count checked before it is spent. Throws KeystoreError with a
  * message for the client (never quoting the file), or DerError.
  */
 export function readPkcs12 (file: Buffer, password: string): Pkcs12Entry[] {
@@ -228,9 +229,9 @@ export function readPkcs12 (file: Buffer, password: string): Pkcs12Entry[] {
   const top = readTlv(file)
   if (top.end !== file.length) throw new DerError()
   const [version, authSafe, macData] = sequence(top)
-  if (readUnsigned(version!) !== 3) throw new Pkcs12Error('The keystore is not a PKCS#12 version 3 file')
+  if (readUnsigned(version!) !== 3) throw new KeystoreError('The keystore is not a PKCS#12 version 3 file')
   const [contentType, wrapped] = sequence(authSafe)
-  if (readOid(contentType!) !== OID.data) throw new Pkcs12Error('The keystore is signed with a public key (PKCS#12 public-key integrity mode), which jwkd does not open')
+  if (readOid(contentType!) !== OID.data) throw new KeystoreError('The keystore is signed with a public key (PKCS#12 public-key integrity mode), which jwkd does not open')
   const content = octets(explicit(wrapped), TAG.OCTET_STRING, 0x24)
   checkMac(macData, content, password, budget)
 
@@ -246,10 +247,10 @@ export function readPkcs12 (file: Buffer, password: string): Pkcs12Entry[] {
       if (encrypted === undefined) throw new DerError()
       safeContents = decrypt(algorithm!, octets(encrypted, 0x80, 0xa0), password, budget)
     } else {
-      throw new Pkcs12Error('The keystore holds content sealed to a public key (enveloped data), which jwkd does not open')
+      throw new KeystoreError('The keystore holds content sealed to a public key (enveloped data), which jwkd does not open')
     }
     for (const bag of children(readTlv(safeContents).value)) {
-      if (bags.length >= MAX_BAGS) throw new Pkcs12Error(`The keystore holds more than ${MAX_BAGS} entries`)
+      if (bags.length >= MAX_BAGS) throw new KeystoreError(`The keystore holds more than ${MAX_BAGS} entries`)
       const [bagType, bagValue, attributes] = sequence(bag)
       const value = explicit(bagValue)
       bags.push({ type: readOid(bagType!), value, raw: bagValue!.value.subarray(0, value.end), ...readAttributes(attributes) })
@@ -285,7 +286,7 @@ function entriesOf (bags: Bag[], password: string, budget: Budget): Pkcs12Entry[
   }
   const seen = new Set<string>()
   for (const entry of entries) {
-    if (seen.has(entry.alias)) throw new Pkcs12Error(`The keystore names two entries "${entry.alias.slice(0, 64)}"`)
+    if (seen.has(entry.alias)) throw new KeystoreError(`The keystore names two entries "${entry.alias.slice(0, 64)}"`)
     seen.add(entry.alias)
   }
   return entries.map(({ localKeyId, ...entry }) => entry)

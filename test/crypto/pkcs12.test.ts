@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { DerError } from '../../src/crypto/der.js'
-import { MAX_BAGS, Pkcs12Error, readPkcs12 } from '../../src/crypto/pkcs12.js'
+import { MAX_BAGS, KeystoreError, readPkcs12 } from '../../src/crypto/pkcs12.js'
 
 /** The PKCS#12 reader against files OpenSSL and Java wrote, and against files made to hurt it. */
 
@@ -43,7 +43,7 @@ for (const [kind, ...genpkey] of KINDS) {
       t.same(spkiOfPkcs8(entry!.pkcs8!), spki, 'the private key is the one OpenSSL put in')
       t.equal(entry!.certificates.length, 1)
       t.ok(new X509Certificate(entry!.certificates[0]!).raw.equals(certificate.raw), 'and its certificate')
-      t.throws(() => readPkcs12(file, `${PASSWORD}!`), new Pkcs12Error('The keystore password is wrong, or the file is damaged'))
+      t.throws(() => readPkcs12(file, `${PASSWORD}!`), new KeystoreError('The keystore password is wrong, or the file is damaged'))
     })
   }
 }
@@ -79,7 +79,7 @@ t.test('RC2 (openssl pkcs12 -legacy) is refused with the way out', async t => {
     t.comment('this OpenSSL has no legacy provider: RC2 files cannot be made here, and the refusal is proven by the hand-made one below')
     legacy = pfx({ encryptedWith: '1.2.840.113549.1.12.1.6' })
   }
-  t.throws(() => readPkcs12(legacy, PASSWORD), { name: 'Pkcs12Error', message: /jwkd does not open .*re-export it with `openssl pkcs12 -export`/ })
+  t.throws(() => readPkcs12(legacy, PASSWORD), { name: 'KeystoreError', message: /jwkd does not open .*re-export it with `openssl pkcs12 -export`/ })
 })
 
 // A tiny DER writer for the hostile files below.
@@ -128,9 +128,9 @@ function pfx (options: { macIterations?: number, mac?: boolean, encryptedWith?: 
 }
 
 t.test('hostile files are refused before any work', async t => {
-  t.throws(() => readPkcs12(pfx({ macIterations: 8_388_607 }), PASSWORD), new Pkcs12Error('The keystore asks for 8388607 key-derivation rounds; at most 1000000 are accepted'), 'an iteration bomb in the MAC')
-  t.throws(() => readPkcs12(pfx({ mac: false }), PASSWORD), { name: 'Pkcs12Error', message: /no integrity MAC/ })
-  t.throws(() => readPkcs12(pfx({}), PASSWORD), new Pkcs12Error('The keystore password is wrong, or the file is damaged'), 'a MAC that does not match')
+  t.throws(() => readPkcs12(pfx({ macIterations: 8_388_607 }), PASSWORD), new KeystoreError('The keystore asks for 8388607 key-derivation rounds; at most 1000000 are accepted'), 'an iteration bomb in the MAC')
+  t.throws(() => readPkcs12(pfx({ mac: false }), PASSWORD), { name: 'KeystoreError', message: /no integrity MAC/ })
+  t.throws(() => readPkcs12(pfx({}), PASSWORD), new KeystoreError('The keystore password is wrong, or the file is damaged'), 'a MAC that does not match')
   const real = readFileSync(join(dir, 'rsa-default.p12'))
   for (const cut of [1, 2, 10, Math.floor(real.length / 2), real.length - 1]) {
     t.throws(() => readPkcs12(real.subarray(0, cut), PASSWORD), DerError, `truncated to ${cut} bytes`)
@@ -143,5 +143,5 @@ t.test('a file of more entries than a keystore holds is refused', async t => {
   const certificate = readFileSync(join(dir, 'rsa.crt'), 'utf8')
   writeFileSync(join(dir, 'many.crt'), certificate.repeat(MAX_BAGS))
   openssl('pkcs12', '-export', '-inkey', 'rsa.key', '-in', 'rsa.crt', '-certfile', 'many.crt', '-passout', `pass:${PASSWORD}`, '-out', 'many.p12')
-  t.throws(() => readPkcs12(readFileSync(join(dir, 'many.p12')), PASSWORD), new Pkcs12Error(`The keystore holds more than ${MAX_BAGS} entries`))
+  t.throws(() => readPkcs12(readFileSync(join(dir, 'many.p12')), PASSWORD), new KeystoreError(`The keystore holds more than ${MAX_BAGS} entries`))
 })
