@@ -2,6 +2,7 @@ import { Piscina } from 'piscina'
 import { completeJwk, generateKeyMembersAsync } from '../crypto/generate-jwk.js'
 import type { InspectResult } from '../crypto/inspect-jwk.js'
 import type { KeyPairInput, ReadKeyResult } from '../crypto/key-material.js'
+import type { KeystoreInput, ReadKeystoreResult } from '../crypto/keystore.js'
 import type { KeygenResult, KeygenTask } from '../crypto/keygen-task.js'
 import { ClientGoneError, ServiceUnavailableError } from '../errors.js'
 import { workerFile, type WorkerFiles } from '../worker-files.js'
@@ -141,6 +142,11 @@ export class KeygenPool {
   /** Reads, decrypts and vets a key file someone brought (see readKeyPair), in the heavy lane: PBKDF2 and RSA checks cost. */
   async readKey (input: KeyPairInput, signal?: AbortSignal): Promise<ReadKeyResult> {
     return await this.#run('heavy', signal, () => this.#heavy.run(input, { name: 'readKey', signal: signal ?? null })) as ReadKeyResult
+  }
+
+  /** Opens and vets a keystore someone brought (see readKeystore), in the heavy lane: its key derivations and RSA checks cost. */
+  async readKeystore (input: KeystoreInput, signal?: AbortSignal): Promise<ReadKeystoreResult> {
+    return await this.#run('heavy', signal, () => this.#heavy.run(input, { name: 'readKeystoreFile', signal: signal ?? null })) as ReadKeystoreResult
   }
 
   /** Within the lane's bound. Only RSA is worth cancelling (piscina ends the thread); a light key finishes and is dropped. */
