@@ -23,6 +23,7 @@ import auditRoutes from './routes/audit.js'
 import certificateRoutes from './routes/certificates.js'
 import jwkFileRoutes from './routes/jwk-files.js'
 import keyRoutes from './routes/keys.js'
+import keystoreRoutes from './routes/keystores.js'
 import environmentRoutes from './routes/environments.js'
 import healthRoutes from './routes/health.js'
 import jwkRoutes from './routes/jwks.js'
@@ -121,6 +122,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     await apiops.register(jwkFileRoutes)
     await apiops.register(certificateRoutes)
     await apiops.register(keyRoutes)
+    await apiops.register(keystoreRoutes)
     await apiops.register(auditRoutes)
     await apiops.register(environmentRoutes)
   }, { prefix: '/apiops' })

@@ -116,3 +116,6 @@ export const jwkNotFoundForUpdate = (name: string): BadRequestError =>
 
 export const keyNotFound = (name: string): BadRequestError =>
   new BadRequestError(`Key (name: ${name}) is not found!`)
+
+export const keystoreNotFound = (name: string): BadRequestError =>
+  new BadRequestError(`Keystore (name: ${name}) is not found!`)

@@ -56,6 +56,8 @@ export async function projectCommand (action: string | undefined, ctx: ResourceC
         if (certificates > 0) throw new CliError(`project ${name} still has ${certificates} certificate(s); delete them first`)
         const storedKeys = store.keys.countByProject(project.id)
         if (storedKeys > 0) throw new CliError(`project ${name} still has ${storedKeys} key(s); delete them first`)
+        const keystores = store.keystores.countByProject(project.id)
+        if (keystores > 0) throw new CliError(`project ${name} still has ${keystores} keystore(s); delete them first`)
         store.projects.delete(name)
       })
       io.out(name)

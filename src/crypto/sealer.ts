@@ -62,3 +62,4 @@ export const jwkAdditionalData = (jwkId: string): string => `jwkd/jwk/${jwkId}`
 
 /** Additional data for one environment's private key of a stored key: the key's id and the environment's. */
 export const keyAdditionalData = (keyId: string, environmentId: string): string => `jwkd/key/${keyId}/${environmentId}`
+export const keystoreAdditionalData = (keystoreId: string, environmentId: string): string => `jwkd/keystore/${keystoreId}/${environmentId}`

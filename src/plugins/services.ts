@@ -7,6 +7,7 @@ import { Environments } from '../services/environments.js'
 import { UrlFetcher } from '../services/fetch-url.js'
 import { JwkService } from '../services/jwk-service.js'
 import { KeyService } from '../services/key-service.js'
+import { KeystoreService } from '../services/keystore-service.js'
 import { PublicJwks } from '../services/public-jwks.js'
 
 declare module 'fastify' {
@@ -16,6 +17,7 @@ declare module 'fastify' {
     auditTrail: AuditTrail
     certificates: CertificateService
     keys: KeyService
+    keystores: KeystoreService
     environments: Environments
   }
 }
@@ -26,8 +28,10 @@ export const MAX_URL_IMPORTS_IN_FLIGHT = 4
 async function servicesPlugin (app: FastifyInstance, options: { config: Config }): Promise<void> {
   const fetcher = new UrlFetcher({ allowPrivate: options.config.importAllowPrivate, maxInFlight: MAX_URL_IMPORTS_IN_FLIGHT })
   const keys = new KeyService({ store: app.store, sealer: app.vault, keygen: app.keygen })
+  const keystores = new KeystoreService({ store: app.store, sealer: app.vault, keygen: app.keygen })
   app.decorate('keys', keys)
-  app.decorate('jwks', new JwkService({ store: app.store, sealer: app.vault, keygen: app.keygen, deployer: app.deployer, fetcher, clock: app.store.clock, keys }))
+  app.decorate('keystores', keystores)
+  app.decorate('jwks', new JwkService({ store: app.store, sealer: app.vault, keygen: app.keygen, deployer: app.deployer, fetcher, clock: app.store.clock, keys, keystores }))
   app.decorate('publicJwks', new PublicJwks(app.deployer, app.store, app.store.clock))
   app.decorate('auditTrail', new AuditTrail(app.store))
   app.decorate('certificates', new CertificateService(app.store))

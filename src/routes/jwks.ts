@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { DEPLOY_ROLES, READ_ROLES } from '../auth/roles.js'
 import { Defaulted, DeploymentResponse, ErrorBody, JwkParams, ProjectParams, type DeploymentResult } from '../schemas/common.js'
 import { GenerateJwkBody } from '../schemas/generate.js'
-import { CreateJwkBody, ParseFromCertificateBody, ParseFromClipboardBody, ParseFromKeyBody, ParseFromUrlBody, UpdateJwkBody } from '../schemas/manage.js'
+import { CreateJwkBody, ParseFromCertificateBody, ParseFromKeystoreBody, ParseFromClipboardBody, ParseFromKeyBody, ParseFromUrlBody, UpdateJwkBody } from '../schemas/manage.js'
 import type { Actor, DeployedJwk } from '../services/jwk-service.js'
 import { callerOf, projectOf } from '../plugins/auth.js'
 import { clientSignal } from './client-signal.js'
@@ -57,6 +57,13 @@ const CREATE_SHORTCUTS = [
     body: ParseFromCertificateBody,
     summary: 'Parse JWK from certificate',
     description: 'Create with source type CERTIFICATE: the public key of the certificate\'s copy in the environment, with x5c and x5t#S256, deployed like any JWK.'
+  },
+  {
+    path: 'parse-from-keystore',
+    sourceType: 'KEYSTORE',
+    body: ParseFromKeystoreBody,
+    summary: 'Parse JWK from keystore',
+    description: 'Create with source type KEYSTORE: the key of the alias in the keystore\'s copy in the environment (with its private members when the alias holds a private key), its chain as x5c.'
   }
 ] as const
 

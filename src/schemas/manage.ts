@@ -11,7 +11,7 @@ export const UpdateJwkBody = Type.Object({
 }, { ...closed, examples: [{ name: 'renamed-rsa-jwk', description: 'Signs the partner API tokens' }] })
 export type UpdateJwkBody = Static<typeof UpdateJwkBody>
 
-export const SOURCE_TYPES = ['COPY_PASTE', 'URL', 'CERTIFICATE', 'PUBLIC_KEY', 'PRIVATE_KEY'] as const
+export const SOURCE_TYPES = ['COPY_PASTE', 'URL', 'CERTIFICATE', 'PUBLIC_KEY', 'PRIVATE_KEY', 'KEYSTORE'] as const
 
 const ResourceName = (what: string) => Type.String({ maxLength: 255, description: `the ${what}'s name` })
 export const UseType = Type.Union([Type.Literal('SIGNATURE'), Type.Literal('ENCRYPTION')], { description: 'the JWK\'s use' })
@@ -29,7 +29,7 @@ const UrlOptions = {
 export const CreateJwkBody = Type.Object({
   name: JwkName,
   description: Type.Optional(Description),
-  sourceType: Type.String({ maxLength: 32, 'x-empty-message': 'Source type is required!', description: 'COPY_PASTE, URL, CERTIFICATE, PUBLIC_KEY or PRIVATE_KEY' }),
+  sourceType: Type.String({ maxLength: 32, 'x-empty-message': 'Source type is required!', description: 'COPY_PASTE, URL, CERTIFICATE, PUBLIC_KEY, PRIVATE_KEY or KEYSTORE' }),
   type: Type.Optional(Type.Union(KEY_TYPES.map(type => Type.Literal(type)), { description: 'if given, the key must be of this type' })),
   kid: Type.Optional(Kid),
   jwkStr: Type.Optional(JwkStr),
@@ -37,7 +37,9 @@ export const CreateJwkBody = Type.Object({
   ...UrlOptions,
   certificateName: Type.Optional(ResourceName('CERTIFICATE: certificate')),
   keyName: Type.Optional(ResourceName('PUBLIC_KEY, PRIVATE_KEY: key')),
-  environmentName: Type.Optional(ResourceName('CERTIFICATE, PUBLIC_KEY, PRIVATE_KEY: environment whose copy of the source is read')),
+  keyStoreName: Type.Optional(ResourceName('KEYSTORE: keystore')),
+  aliasName: Type.Optional(ResourceName('KEYSTORE: keystore alias')),
+  environmentName: Type.Optional(ResourceName('CERTIFICATE, PUBLIC_KEY, PRIVATE_KEY, KEYSTORE: environment whose copy of the source is read')),
   useType: Type.Optional(UseType),
   algorithm: Type.Optional(Algorithm)
 }, {
@@ -70,6 +72,17 @@ export const ParseFromKeyBody = Type.Object({
   algorithm: Algorithm
 }, { ...closed, examples: [{ name: 'my-jwk', description: 'JWK from key', keyName: 'my-key', environmentName: 'production', useType: 'SIGNATURE', algorithm: 'RS256' }] })
 export type ParseFromKeyBody = Static<typeof ParseFromKeyBody>
+
+/** POST …/jwks/parse-from-keystore: Create with source type KEYSTORE, every field required. */
+export const ParseFromKeystoreBody = Type.Object({
+  name: JwkName,
+  description: Type.Optional(Description),
+  keyStoreName: ResourceName('keystore'),
+  environmentName: ResourceName('environment'),
+  aliasName: ResourceName('keystore alias'),
+  useType: UseType,
+  algorithm: Algorithm
+}, { ...closed, examples: [{ name: 'my-jwk', description: 'JWK from keystore', keyStoreName: 'my-keystore', environmentName: 'production', aliasName: 'my-alias', useType: 'SIGNATURE', algorithm: 'RS256' }] })
 
 /** POST …/jwks/parse-from-clipboard: Create with source type COPY_PASTE. */
 export const ParseFromClipboardBody = Type.Object({

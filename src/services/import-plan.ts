@@ -26,18 +26,20 @@ export interface SourceLookup {
   certificate: (certificateName: string, environmentName: string) => { id: string, der: Buffer }
   /** the JWK members of the key's copy in that environment, public or with its private part; throws the client's 400 when there is none */
   key: (keyName: string, environmentName: string, part: 'public' | 'private') => { id: string, jwk: Record<string, unknown> }
+  /** the JWK members of an alias of the keystore's copy in that environment, with its chain; throws the client's 400 when there is none */
+  keystore: (keystoreName: string, environmentName: string, aliasName: string) => { id: string, jwk: Record<string, unknown>, x5c?: string[], thumbprint?: string }
 }
 
 const URL_FIELDS = ['url', 'urlOptionConnectTimeout', 'urlOptionReadTimeout', 'urlOptionSizeLimit'] as const
 const USAGE_FIELDS = ['environmentName', 'useType', 'algorithm'] as const
 const KEY_FIELDS = ['keyName', ...USAGE_FIELDS] as const
-const UNSUPPORTED = ['KEYSTORE']
 const FIELDS_OF: Record<ImportedSourceType, readonly string[]> = {
   COPY_PASTE: ['jwkStr'],
   URL: URL_FIELDS,
   CERTIFICATE: ['certificateName', ...USAGE_FIELDS],
   PUBLIC_KEY: KEY_FIELDS,
-  PRIVATE_KEY: KEY_FIELDS
+  PRIVATE_KEY: KEY_FIELDS,
+  KEYSTORE: ['keyStoreName', 'aliasName', ...USAGE_FIELDS]
 }
 
 function checkSourceType (sourceType: string): ImportedSourceType {
@@ -47,9 +49,7 @@ function checkSourceType (sourceType: string): ImportedSourceType {
     throw new BadRequestError('Source type GENERATE is not created here: use POST /apiops/projects/{projectName}/jwks/generate')
   }
   const shown = JSON.stringify(sourceType.slice(0, 32))
-  throw new BadRequestError(UNSUPPORTED.includes(sourceType)
-    ? `Source type ${shown} is not supported by jwkd; supported: ${SOURCE_TYPES.join(', ')}`
-    : `Invalid source type ${shown}; supported: ${SOURCE_TYPES.join(', ')}`)
+  throw new BadRequestError(`Invalid source type ${shown}; supported: ${SOURCE_TYPES.join(', ')}`)
 }
 
 /** A field that belongs to another source type is refused, naming the one it belongs to. */
@@ -77,6 +77,7 @@ export async function loadImportDocument (body: CreateJwkBody, fetcher: UrlFetch
   }
   if (sourceType === 'CERTIFICATE') return fromCertificate(body, lookup)
   if (sourceType === 'PUBLIC_KEY' || sourceType === 'PRIVATE_KEY') return fromKey(body, sourceType, lookup)
+  if (sourceType === 'KEYSTORE') return fromKeystore(body, lookup)
   if (body.url === undefined || body.url.trim() === '') throw new BadRequestError('URL is required for URL source type!')
   const url = parseHttpUrl(body.url.trim())
   const shown = displayUrl(url)
@@ -123,6 +124,22 @@ function fromCertificate (body: CreateJwkBody, lookup: SourceLookup): ImportSour
     sourceId: id,
     jwk: { ...jwk, use, alg: algorithm },
     extraMembers: { x5c, 'x5t#S256': thumbprint },
+    usageFields: { use: 'useType', algorithm: 'algorithm' }
+  }
+}
+
+/** An alias of a stored keystore: its key (with the private members it has), its use and algorithm from the request, its chain as x5c. */
+function fromKeystore (body: CreateJwkBody, lookup: SourceLookup): ImportSource {
+  const keyStoreName = requiredFor(body.keyStoreName, 'Keystore name', 'KEYSTORE')
+  const aliasName = requiredFor(body.aliasName, 'Alias name', 'KEYSTORE')
+  const { environmentName, use, algorithm } = usageOf(body, 'KEYSTORE')
+  const { id, jwk, x5c, thumbprint } = lookup.keystore(keyStoreName, environmentName, aliasName)
+  return {
+    sourceType: 'KEYSTORE',
+    sourceUrl: null,
+    sourceId: id,
+    jwk: { ...jwk, ...(body.kid === undefined ? {} : { kid: body.kid }), use, alg: algorithm },
+    ...(x5c === undefined ? {} : { extraMembers: { x5c, 'x5t#S256': thumbprint } }),
     usageFields: { use: 'useType', algorithm: 'algorithm' }
   }
 }

@@ -9,6 +9,7 @@ import type { Deployer } from '../deploy/deployer.js'
 import { BadRequestError, FetchFailedError, certificateNotFound, jwkNotFound, jwkNotFoundForUpdate, projectNotFound } from '../errors.js'
 import { laneOfTask, type KeygenPool } from '../pool/keygen-pool.js'
 import type { KeyService } from './key-service.js'
+import type { KeystoreService } from './keystore-service.js'
 import type { DeploymentResult } from '../schemas/common.js'
 import type { GenerateJwkBody } from '../schemas/generate.js'
 import type { CreateJwkBody, ParseFromKeyBody, UpdateJwkBody } from '../schemas/manage.js'
@@ -48,6 +49,8 @@ export interface JwkServiceDeps {
   fetcher: UrlFetcher
   /** the project's stored keys, a source of JWKs (PUBLIC_KEY, PRIVATE_KEY) */
   keys: Pick<KeyService, 'jwkOf' | 'hasPrivate'>
+  /** the project's stored keystores, a source of JWKs (KEYSTORE) */
+  keystores: Pick<KeystoreService, 'jwkOf'>
   /** the time keys are issued at; tests pin it to make time-based kids collide on purpose */
   clock?: Clock
 }
@@ -79,6 +82,7 @@ export class JwkService {
   readonly #sealer: SealingKey
   readonly #keygen: KeygenPool
   readonly #keys: JwkServiceDeps['keys']
+  readonly #keystores: JwkServiceDeps['keystores']
   readonly #deployer: Deployer
   readonly #fetcher: UrlFetcher
   readonly #clock: Clock
@@ -88,6 +92,7 @@ export class JwkService {
     this.#sealer = deps.sealer
     this.#keygen = deps.keygen
     this.#keys = deps.keys
+    this.#keystores = deps.keystores
     this.#deployer = deps.deployer
     this.#fetcher = deps.fetcher
     this.#clock = deps.clock ?? systemClock
@@ -209,7 +214,8 @@ export class JwkService {
         if (copy === undefined) throw new BadRequestError(`Certificate (name: ${certificateName}) is not deployed to environment (name: ${environmentName.slice(0, 64)})`)
         return { id: certificate.id, der: copy.der }
       },
-      key: (keyName, environmentName, part) => this.#keys.jwkOf(project, keyName, environmentName, part)
+      key: (keyName, environmentName, part) => this.#keys.jwkOf(project, keyName, environmentName, part),
+      keystore: (keystoreName, environmentName, aliasName) => this.#keystores.jwkOf(project, keystoreName, environmentName, aliasName)
     }
   }
 

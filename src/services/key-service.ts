@@ -10,6 +10,7 @@ import { NameTakenError, ProjectGoneError } from '../store/errors.js'
 import type { NamedResource } from '../store/named-resources.js'
 import type { Store } from '../store/store.js'
 import { commitAudited } from './audited-commit.js'
+import { listedEnvironments } from './listed-environments.js'
 import { describeDeployment } from './deployment-result.js'
 import { refuseReferencedJwksUpdate, type SourceUpdateOptions } from './source-update.js'
 import { safeFileName } from '../files/file-name.js'
@@ -107,18 +108,9 @@ export class KeyService {
 
   /** Every environment's key read and vetted in the pool, in the list's order; all of one type. */
   async #read (id: string, project: NamedResource, name: string, body: CreateKeyBody | UpdateKeyBody, signal?: AbortSignal): Promise<DraftKey> {
-    const seen = new Set<string>()
     const copies: DraftKey['copies'] = []
     let keyType: StoredKeyType | undefined
-    if (body.cryptoKeyInfoEnvironmentList.length === 0) throw new BadRequestError('cryptoKeyInfoEnvironmentList value can not be empty!')
-    for (const entry of body.cryptoKeyInfoEnvironmentList) {
-      const environmentName = entry.environmentName.trim()
-      const shown = environmentName.slice(0, 64)
-      if (environmentName === '') throw new BadRequestError('environmentName value can not be empty!')
-      if (seen.has(environmentName)) throw new BadRequestError(`Environment (name: ${shown}) is listed twice`)
-      seen.add(environmentName)
-      const environment = this.#store.environments.findByName(environmentName)
-      if (environment === undefined) throw new BadRequestError(`Environment (name: ${shown}) is not found!`)
+    for (const { entry, environment, shown } of listedEnvironments(this.#store, body.cryptoKeyInfoEnvironmentList, 'cryptoKeyInfoEnvironmentList')) {
       const read = await this.#keygen.readKey({ publicKey: entry.publicKey, privateKey: entry.privateKey, privateKeyPassword: entry.privateKeyPassword }, signal)
       if (!read.ok) throw new BadRequestError(`${read.reason} (environment: ${shown})`)
       const expected = keyType ?? body.keyType

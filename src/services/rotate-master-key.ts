@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { ConfigError } from '../config.js'
-import { jwkAdditionalData, keyAdditionalData, Sealer } from '../crypto/sealer.js'
+import { jwkAdditionalData, keyAdditionalData, keystoreAdditionalData, Sealer } from '../crypto/sealer.js'
 import { reconcileEnvironments } from '../deploy/deployer.js'
 import { writeFileDurably } from '../store/durable-fs.js'
 import type { Store } from '../store/store.js'
@@ -40,8 +40,13 @@ export async function rotateMasterKey (store: Store, config: VaultConfig): Promi
       const aad = keyAdditionalData(keyId, environmentId)
       store.keys.reseal(keyId, environmentId, next.seal(current.open(sealedPrivate, aad), aad))
     }
+    const keystores = store.keystores.sealedContents()
+    for (const { keystoreId, environmentId, sealedContent } of keystores) {
+      const aad = keystoreAdditionalData(keystoreId, environmentId)
+      store.keystores.reseal(keystoreId, environmentId, next.seal(current.open(sealedContent, aad), aad))
+    }
     store.meta.set(CHECK_KEY, sealCheck(next))
-    return sealed.length + keys.length
+    return sealed.length + keys.length + keystores.length
   })
 
   // The blobs sealed under the retired key must not outlive it in the WAL.

@@ -6,7 +6,7 @@ export interface SourceUpdateOptions {
   updateScope?: 'SAME_PROJECT' | 'ALL_PROJECTS'
 }
 
-const SHORTCUT = { key: 'parse-from-key', certificate: 'parse-from-certificate' } as const
+const SHORTCUT = { key: 'parse-from-key', certificate: 'parse-from-certificate', keystore: 'parse-from-keystore' } as const
 
 /** Not done by jwkd (docs/API.md, "Keys"): said, rather than ignored, so no caller believes its JWKs changed. */
 export function refuseReferencedJwksUpdate (options: SourceUpdateOptions, source: keyof typeof SHORTCUT): void {

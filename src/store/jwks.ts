@@ -5,7 +5,7 @@ import { orderJwk } from '../crypto/jwk.js'
 import { statement, type Db } from './database.js'
 import { KidTakenError, NameTakenError, ProjectGoneError, isForeignKeyViolation, isUniqueViolation } from './errors.js'
 
-export type SourceType = 'GENERATE' | 'COPY_PASTE' | 'URL' | 'CERTIFICATE' | 'PUBLIC_KEY' | 'PRIVATE_KEY'
+export type SourceType = 'GENERATE' | 'COPY_PASTE' | 'URL' | 'CERTIFICATE' | 'PUBLIC_KEY' | 'PRIVATE_KEY' | 'KEYSTORE'
 
 export interface JwkRecord {
   id: string

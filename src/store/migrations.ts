@@ -116,5 +116,25 @@ export const MIGRATIONS: readonly string[] = [
     sealed_private TEXT,               -- AES-256-GCM blob of the PKCS#8 DER, or NULL for a public key
     PRIMARY KEY (key_id, environment_id)
   ) STRICT;
+  `,
+  /* 4: keystores, one copy per environment; the file and its keys sealed together */ `
+  CREATE TABLE keystores (
+    id          TEXT PRIMARY KEY,
+    project_id  TEXT NOT NULL REFERENCES projects(id),
+    name        TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    UNIQUE (project_id, name)
+  ) STRICT;
+
+  CREATE TABLE keystore_environments (
+    keystore_id    TEXT NOT NULL REFERENCES keystores(id) ON DELETE CASCADE,
+    environment_id TEXT NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
+    type           TEXT NOT NULL,      -- PKCS12, JKS
+    aliases        TEXT NOT NULL,      -- JSON: each alias's name, key type and whether it has a private key
+    sealed_content TEXT NOT NULL,      -- AES-256-GCM blob: the file as sent and every alias's PKCS#8 and certificates
+    PRIMARY KEY (keystore_id, environment_id)
+  ) STRICT;
   `
 ]

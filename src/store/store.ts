@@ -2,6 +2,7 @@ import { systemClock, type Clock } from '../clock.js'
 import { AuditLog } from './audit.js'
 import { CertificateRepository } from './certificates.js'
 import { KeyRepository } from './crypto-keys.js'
+import { KeystoreRepository } from './keystores.js'
 import { GroupCommit } from './group-commit.js'
 import { openDatabase, purgeWal, type Db, type SqliteBinding } from './database.js'
 import { JwkRepository } from './jwks.js'
@@ -24,6 +25,7 @@ export class Store {
   readonly jwks: JwkRepository
   readonly certificates: CertificateRepository
   readonly keys: KeyRepository
+  readonly keystores: KeystoreRepository
   readonly audit: AuditLog
   readonly meta: MetaRepository
   /** moves when another connection commits: what the read caches follow */
@@ -48,6 +50,7 @@ export class Store {
     this.jwks = new JwkRepository(db, clock)
     this.certificates = new CertificateRepository(db, clock)
     this.keys = new KeyRepository(db, clock)
+    this.keystores = new KeystoreRepository(db, clock)
     this.audit = new AuditLog(db, clock)
     this.meta = new MetaRepository(db)
     this.commits = new GroupCommit(db)

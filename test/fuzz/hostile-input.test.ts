@@ -1,7 +1,10 @@
 import fc from 'fast-check'
 import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { request } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import t from 'tap'
 import { PROJECT, buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
 import { freshPrivateJwk } from '../helpers/keys.js'
@@ -255,6 +258,36 @@ t.test('400 hostile keys: only sound ones stored, no PBKDF2 bomb opened', async 
     payload: { name: 'bomb', cryptoKeyInfoEnvironmentList: [{ environmentName: 'production', privateKey: bomb.toString('base64'), privateKeyPassword: 'fuzz' }] }
   })
   t.same(opened.json(), { error: 'bad_request', error_description: 'privateKey asks for 8388607 PBKDF2 iterations; at most 1000000 (environment: production)' }, 'the bomb is refused unopened')
+})
+
+// Files for OpenSSL in a directory of their own: a second t.testdir() would empty the server's data directory.
+const keystoreDir = mkdtempSync(join(tmpdir(), 'jwkd-fuzz-keystore-'))
+t.teardown(() => rmSync(keystoreDir, { recursive: true, force: true }))
+writeFileSync(join(keystoreDir, 'fuzz.key'), ecPrivatePem)
+execFileSync('openssl', ['req', '-x509', '-new', '-key', 'fuzz.key', '-subj', '/CN=fuzz', '-days', '2', '-out', 'fuzz.crt'], { cwd: keystoreDir })
+const p12 = execFileSync('openssl', ['pkcs12', '-export', '-inkey', 'fuzz.key', '-in', 'fuzz.crt', '-name', 'fuzz', '-passout', 'pass:fuzz'], { cwd: keystoreDir })
+const jksFixture = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'keystores', 'java.jks'))
+const hostileKeystore = fc.record({
+  name: fc.oneof(fc.constant('fuzz-keystore'), weirdStrings),
+  keyStoreEnvironmentList: fc.array(fc.record({
+    environmentName: fc.oneof(fc.constantFrom('production', 'nowhere'), weirdStrings),
+    type: fc.oneof(fc.constantFrom('PKCS12', 'JKS'), weirdStrings),
+    file: fc.oneof(derVariants(p12), derVariants(jksFixture), fc.uint8Array({ maxLength: 300 }).map(bytes => Buffer.from(bytes).toString('base64')), weirdStrings),
+    password: fc.oneof(fc.constantFrom('fuzz', 'changeit', 'wrong', ''), weirdStrings),
+    keyPassword: fc.option(fc.constantFrom('fuzz', 'changeit', ''), { nil: undefined })
+  }, { requiredKeys: ['environmentName', 'type', 'file', 'password'] }), { maxLength: 2 })
+}, { requiredKeys: [] })
+
+t.test('300 hostile keystores: truncated and bit-flipped PKCS#12 and JKS files, wrong passwords', async t => {
+  await fc.assert(fc.asyncProperty(hostileKeystore, async body => {
+    const response = await app.inject({ method: 'POST', url: `/apiops/projects/${PROJECT}/keystores/`, headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify(body) })
+    if (response.statusCode === 200) {
+      await app.inject({ method: 'DELETE', url: `/apiops/projects/${PROJECT}/keystores/${encodeURIComponent(body.name as string)}/`, headers: auth })
+      return
+    }
+    await check(response, 'keystore')
+  }), { numRuns: 300 })
+  t.equal(app.store.keystores.countByProject(projectId), 0, 'no keystore left behind')
 })
 
 t.test('hostile paths, query strings and headers', async t => {

@@ -26,9 +26,9 @@ t.test('every route of docs/API.md is documented', async t => {
     ['get', '/ready'],
     ['get', '/metrics'],
     ['get', '/apiops/projects/{projectName}/audit'],
-    ...['parse-from-clipboard', 'parse-from-url', 'parse-from-certificate', 'parse-from-key', 'import-file'].map(shortcut => ['post', `/apiops/projects/{projectName}/jwks/${shortcut}`] as [string, string]),
-    ...(['certificates', 'keys'] as const).flatMap(family => {
-      const one = `/apiops/projects/{projectName}/${family}/{${family === 'keys' ? 'keyName' : 'certificateName'}}`
+    ...['parse-from-clipboard', 'parse-from-url', 'parse-from-certificate', 'parse-from-key', 'parse-from-keystore', 'import-file'].map(shortcut => ['post', `/apiops/projects/{projectName}/jwks/${shortcut}`] as [string, string]),
+    ...(['certificates', 'keys', 'keystores'] as const).flatMap(family => {
+      const one = `/apiops/projects/{projectName}/${family}/{${{ keys: 'keyName', certificates: 'certificateName', keystores: 'keystoreName' }[family]}}`
       return [['get', `/apiops/projects/{projectName}/${family}`], ['post', `/apiops/projects/{projectName}/${family}`], ['get', one], ['put', one], ['delete', one]] as Array<[string, string]>
     }),
     ['get', '/apiops/projects/{projectName}/certificates/{certificateName}/export'],

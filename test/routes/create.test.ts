@@ -82,9 +82,9 @@ t.test('documented messages, verbatim', async t => {
 
 t.test('other source types', async t => {
   await expect400(t, { name: 'x', sourceType: 'GENERATE' }, 'Source type GENERATE is not created here: use POST /apiops/projects/{projectName}/jwks/generate')
-  await expect400(t, { name: 'x', sourceType: 'KEYSTORE' }, 'Source type "KEYSTORE" is not supported by jwkd; supported: COPY_PASTE, URL, CERTIFICATE, PUBLIC_KEY, PRIVATE_KEY')
+  await expect400(t, { name: 'x', sourceType: 'KEYSTORE' }, 'Keystore name is required for KEYSTORE source type!')
   for (const sourceType of ['PUBLIC_KEY', 'PRIVATE_KEY']) await expect400(t, { name: 'x', sourceType }, `Key name is required for ${sourceType} source type!`)
-  await expect400(t, { name: 'x', sourceType: 'FTP' }, 'Invalid source type "FTP"; supported: COPY_PASTE, URL, CERTIFICATE, PUBLIC_KEY, PRIVATE_KEY')
+  await expect400(t, { name: 'x', sourceType: 'FTP' }, 'Invalid source type "FTP"; supported: COPY_PASTE, URL, CERTIFICATE, PUBLIC_KEY, PRIVATE_KEY, KEYSTORE')
   await expect400(t, { name: 'x', sourceType: 'COPY_PASTE', jwkStr: '{}', url: 'http://x' }, 'url is only used with source type URL')
   await expect400(t, { name: 'x', sourceType: 'URL', url: 'http://x', jwkStr: '{}' }, 'jwkStr is only used with source type COPY_PASTE')
 })

@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto'
+import type { Clock } from '../clock.js'
+import type { StoredKeyType } from '../crypto/key-material.js'
+import type { KeystoreType } from '../crypto/keystore.js'
+import { statement, type Db } from './database.js'
+import { NameTakenError, ProjectGoneError, isForeignKeyViolation, isUniqueViolation } from './errors.js'
+
+/** What may be shown of an alias without opening anything. */
+export interface AliasSummary {
+  aliasName: string
+  keyType: StoredKeyType
+  hasPrivateKey: boolean
+}
+
+/** One environment's copy of a keystore: its aliases in clear, the file and the keys sealed. */
+export interface KeystoreCopy {
+  environmentId: string
+  environmentName: string
+  type: KeystoreType
+  aliases: AliasSummary[]
+  sealedContent: string
+}
+
+export interface KeystoreRecord {
+  id: string
+  projectId: string
+  name: string
+  description: string
+  createdAt: string
+  updatedAt: string
+  copies: KeystoreCopy[]
+}
+
+export interface NewKeystore {
+  id: string
+  projectId: string
+  name: string
+  description: string
+  copies: Array<Omit<KeystoreCopy, 'environmentName'>>
+}
+
+interface Row { id: string, project_id: string, name: string, description: string, created_at: string, updated_at: string }
+interface CopyRow { keystore_id: string, environment_id: string, environment_name: string, type: KeystoreType, aliases: string, sealed_content: string }
+
+/** Keystores of a project and their per-environment copies. */
+export class KeystoreRepository {
+  readonly #db: Db
+  readonly #clock: Clock
+
+  constructor (db: Db, clock: Clock) {
+    this.#db = db
+    this.#clock = clock
+  }
+
+  /** A fresh id: the sealing of the copies binds to it before the row exists. */
+  static newId (): string {
+    return randomUUID()
+  }
+
+  #records (rows: Row[]): KeystoreRecord[] {
+    const byKeystore = new Map<string, KeystoreCopy[]>(rows.map(row => [row.id, []]))
+    if (rows.length > 0) {
+      const copies = statement(this.#db, `SELECT k.keystore_id, k.environment_id, e.name AS environment_name, k.type, k.aliases, k.sealed_content
+        FROM keystore_environments k JOIN environments e ON e.id = k.environment_id
+        WHERE k.keystore_id IN (SELECT value FROM json_each(?)) ORDER BY e.name`).all(JSON.stringify(rows.map(row => row.id))) as CopyRow[]
+      for (const copy of copies) {
+        byKeystore.get(copy.keystore_id)?.push({
+          environmentId: copy.environment_id,
+          environmentName: copy.environment_name,
+          type: copy.type,
+          aliases: JSON.parse(copy.aliases) as AliasSummary[],
+          sealedContent: copy.sealed_content
+        })
+      }
+    }
+    return rows.map(row => ({
+      id: row.id,
+      projectId: row.project_id,
+      name: row.name,
+      description: row.description,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      copies: byKeystore.get(row.id) ?? []
+    }))
+  }
+
+  findByName (projectId: string, name: string): KeystoreRecord | undefined {
+    const row = statement(this.#db, 'SELECT * FROM keystores WHERE project_id = ? AND name = ?').get(projectId, name) as Row | undefined
+    return row === undefined ? undefined : this.#records([row])[0]
+  }
+
+  listByProject (projectId: string): KeystoreRecord[] {
+    return this.#records(statement(this.#db, 'SELECT * FROM keystores WHERE project_id = ? ORDER BY name').all(projectId) as Row[])
+  }
+
+  countByProject (projectId: string): number {
+    return statement(this.#db, 'SELECT count(*) FROM keystores WHERE project_id = ?').pluck().get(projectId) as number
+  }
+
+  /** Inside a write transaction (the group commit's): the row and its copies, or neither. */
+  insert (keystore: NewKeystore): KeystoreRecord {
+    const now = this.#clock().toISOString()
+    try {
+      statement(this.#db, 'INSERT INTO keystores (id, project_id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(keystore.id, keystore.projectId, keystore.name, keystore.description, now, now)
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new NameTakenError('keystore', keystore.name)
+      if (isForeignKeyViolation(err)) throw new ProjectGoneError()
+      throw err
+    }
+    this.#insertCopies(keystore)
+    return this.findByName(keystore.projectId, keystore.name)!
+  }
+
+  /** Name, description and copies replaced; the id stays. */
+  replace (keystore: NewKeystore): KeystoreRecord {
+    try {
+      statement(this.#db, 'UPDATE keystores SET name = ?, description = ?, updated_at = ? WHERE id = ?')
+        .run(keystore.name, keystore.description, this.#clock().toISOString(), keystore.id)
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new NameTakenError('keystore', keystore.name)
+      throw err
+    }
+    statement(this.#db, 'DELETE FROM keystore_environments WHERE keystore_id = ?').run(keystore.id)
+    this.#insertCopies(keystore)
+    return this.findByName(keystore.projectId, keystore.name)!
+  }
+
+  #insertCopies (keystore: NewKeystore): void {
+    const insert = statement(this.#db, 'INSERT INTO keystore_environments (keystore_id, environment_id, type, aliases, sealed_content) VALUES (?, ?, ?, ?, ?)')
+    for (const copy of keystore.copies) insert.run(keystore.id, copy.environmentId, copy.type, JSON.stringify(copy.aliases), copy.sealedContent)
+  }
+
+  /** @returns whether it existed; its copies go with it */
+  delete (id: string): boolean {
+    return statement(this.#db, 'DELETE FROM keystores WHERE id = ?').run(id).changes > 0
+  }
+
+  /** Every sealed copy, for a master-key rotation to re-seal. */
+  sealedContents (): Array<{ keystoreId: string, environmentId: string, sealedContent: string }> {
+    return (statement(this.#db, 'SELECT keystore_id, environment_id, sealed_content FROM keystore_environments').all() as CopyRow[])
+      .map(row => ({ keystoreId: row.keystore_id, environmentId: row.environment_id, sealedContent: row.sealed_content }))
+  }
+
+  reseal (keystoreId: string, environmentId: string, sealedContent: string): void {
+    statement(this.#db, 'UPDATE keystore_environments SET sealed_content = ? WHERE keystore_id = ? AND environment_id = ?').run(sealedContent, keystoreId, environmentId)
+  }
+}
