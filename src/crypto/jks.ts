@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { children, DerError, readOid, readTlv, TAG } from './der.js'
-import { MAX_BAGS, KeystoreError, type Pkcs12Entry } from './pkcs12.js'
+import { MAX_BAGS, KeystoreError, utf16be, type Pkcs12Entry } from './pkcs12.js'
 
 /** Java's own keystore format (JKS): an entry has the same parts as in PKCS#12, so the readers share its shape and errors. */
 export type JksEntry = Pkcs12Entry
@@ -12,13 +12,6 @@ const TRUSTED_CERT_ENTRY = 2
 // Sun's KeyProtector: SHA-1 keystream over the password, 20-byte salt and check digest.
 const KEY_PROTECTOR_OID = '1.3.6.1.4.1.42.2.17.1.1'
 const DIGEST_BYTES = 20
-
-/** The password as Java's keystores hash it: UTF-16 big-endian, no terminator. */
-function passwordBytes (password: string): Buffer {
-  const bytes = Buffer.alloc(password.length * 2)
-  for (let i = 0; i < password.length; i++) bytes.writeUInt16BE(password.charCodeAt(i), i * 2)
-  return bytes
-}
 
 /** Bounds-checked reads over the file; any overrun is a DerError, as for a truncated PKCS#12. */
 class Reader {
@@ -71,7 +64,7 @@ export function readJks (file: Buffer, password: string, keyPassword = password)
   if (magic === JCEKS_MAGIC) throw new KeystoreError('The keystore is JCEKS, not JKS; convert it with `keytool -importkeystore -deststoretype PKCS12`')
   if (magic !== MAGIC) throw new KeystoreError('The keystore is not a JKS file')
   const body = file.subarray(0, file.length - DIGEST_BYTES)
-  const digest = createHash('sha1').update(passwordBytes(password)).update('Mighty Aphrodite', 'utf8').update(body).digest()
+  const digest = createHash('sha1').update(utf16be(password)).update('Mighty Aphrodite', 'utf8').update(body).digest()
   if (!timingSafeEqual(digest, file.subarray(file.length - DIGEST_BYTES))) throw new KeystoreError('The keystore password is wrong, or the file is damaged')
 
   const reader = new Reader(body)
@@ -94,7 +87,7 @@ export function readJks (file: Buffer, password: string, keyPassword = password)
       const chainLength = reader.int()
       if (chainLength < 0 || chainLength > MAX_BAGS) throw new KeystoreError(`The keystore holds more than ${MAX_BAGS} entries`)
       const certificates = Array.from({ length: chainLength }, certificate)
-      entries.push({ alias, pkcs8: unprotect(sealed, passwordBytes(keyPassword)), certificates })
+      entries.push({ alias, pkcs8: unprotect(sealed, utf16be(keyPassword)), certificates })
     } else if (tag === TRUSTED_CERT_ENTRY) {
       entries.push({ alias, certificates: [certificate()] })
     } else {

@@ -28,7 +28,8 @@ export const MAX_PBKDF2_ITERATIONS = 1_000_000
 
 const OID = { PBES2: '1.2.840.113549.1.5.13', PBKDF2: '1.2.840.113549.1.5.12' }
 const REENCRYPT = 're-encrypt it with `openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256`'
-const KEY_TYPES: Record<string, StoredKeyType> = { rsa: 'RSA', ec: 'EC', ed25519: 'OKP', ed448: 'OKP', x25519: 'OKP', x448: 'OKP' }
+/** Node's asymmetricKeyType → the stored key type. */
+export const KEY_TYPES: Record<string, StoredKeyType> = { rsa: 'RSA', ec: 'EC', ed25519: 'OKP', ed448: 'OKP', x25519: 'OKP', x448: 'OKP' }
 const PUBLIC_LABELS: Record<string, PublicKeyInput['type']> = { 'PUBLIC KEY': 'spki', 'RSA PUBLIC KEY': 'pkcs1' }
 const PRIVATE_LABELS = ['PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY']
 // `openssl ecparam -genkey` writes the curve's parameters before the key.

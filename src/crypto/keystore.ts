@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto'
 import { DerError } from './der.js'
 import { readJks } from './jks.js'
-import { readKeyPair, type StoredKeyType } from './key-material.js'
+import { KEY_TYPES, readKeyPair, type StoredKeyType } from './key-material.js'
 import { KeystoreError, readPkcs12, type Pkcs12Entry } from './pkcs12.js'
 
 export type KeystoreType = 'PKCS12' | 'JKS'
@@ -29,8 +29,6 @@ export interface KeystoreEntry {
 }
 
 export type ReadKeystoreResult = { ok: true, entries: KeystoreEntry[] } | { ok: false, reason: string }
-
-const KEY_TYPES: Record<string, StoredKeyType> = { rsa: 'RSA', ec: 'EC', ed25519: 'OKP', ed448: 'OKP', x25519: 'OKP', x448: 'OKP' }
 
 function vetEntry (entry: Pkcs12Entry): KeystoreEntry {
   const shown = entry.alias.slice(0, 64)
@@ -63,13 +61,9 @@ export function readKeystore (input: KeystoreInput): ReadKeystoreResult {
   try {
     const compact = input.file.replace(/\s+/g, '')
     if (compact === '' || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) throw new KeystoreError('file must be the keystore as base64')
+    if (input.type === 'PKCS12' && input.keyPassword !== undefined) throw new KeystoreError('keyPassword is only used with JKS keystores: a PKCS#12 file has one password')
     const file = Buffer.from(compact, 'base64')
-    const entries = input.type === 'JKS'
-      ? readJks(file, input.password, input.keyPassword)
-      : (() => {
-          if (input.keyPassword !== undefined) throw new KeystoreError('keyPassword is only used with JKS keystores: a PKCS#12 file has one password')
-          return readPkcs12(file, input.password)
-        })()
+    const entries = input.type === 'JKS' ? readJks(file, input.password, input.keyPassword) : readPkcs12(file, input.password)
     if (entries.length === 0) throw new KeystoreError('The keystore holds no entries')
     return { ok: true, entries: entries.map(vetEntry) }
   } catch (err) {

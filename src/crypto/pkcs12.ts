@@ -72,12 +72,13 @@ const explicit = (element: Tlv | undefined): Tlv => {
   return readTlv(element.value)
 }
 
-/** The password as RFC 7292 appendix B.1 wants it for its own KDF: BMPString, two zero bytes after. */
-function bmpPassword (password: string): Buffer {
-  const bytes = Buffer.alloc((password.length + 1) * 2)
-  for (let i = 0; i < password.length; i++) bytes.writeUInt16BE(password.charCodeAt(i), i * 2)
-  return bytes
+/** UTF-16 big-endian, as Java's keystores hash a password. */
+export function utf16be (password: string): Buffer {
+  return Buffer.from(password, 'utf16le').swap16()
 }
+
+/** The password as RFC 7292 appendix B.1 wants it for its own KDF: BMPString, two zero bytes after. */
+const bmpPassword = (password: string): Buffer => Buffer.concat([utf16be(password), Buffer.alloc(2)])
 
 /** RFC 7292 appendix B.2: the key (id 1), IV (id 2) or MAC key (id 3) derivation. */
 export function pkcs12Kdf (digest: { name: string, block: number }, password: Buffer, salt: Buffer, id: number, iterations: number, length: number): Buffer {
@@ -154,8 +155,9 @@ function decrypt (algorithm: Tlv, data: Buffer, password: string, budget: Budget
     budget.spend(2 * iterations)
     const sha1 = DIGESTS['1.3.14.3.2.26']!
     const saltBytes = expect(salt, TAG.OCTET_STRING).value
-    key = pkcs12Kdf(sha1, bmpPassword(password), saltBytes, 1, iterations, 24)
-    iv = pkcs12Kdf(sha1, bmpPassword(password), saltBytes, 2, iterations, 8)
+    const bmp = bmpPassword(password)
+    key = pkcs12Kdf(sha1, bmp, saltBytes, 1, iterations, 24)
+    iv = pkcs12Kdf(sha1, bmp, saltBytes, 2, iterations, 8)
     cipher = 'des-ede3-cbc'
   } else {
     // RC2-40 (`openssl pkcs12 -legacy`) and the other PKCS#12 PBEs: not in OpenSSL 3's default provider.
