@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify'
 import { DEPLOY_ROLES, READ_ROLES } from '../auth/roles.js'
 import { callerOf, projectOf } from '../plugins/auth.js'
 import { DeploymentResponse, ErrorBody, ProjectParams, SourceUpdateQuery } from '../schemas/common.js'
-import type { CertificateForm } from '../services/certificate-service.js'
+import { TRUSTSTORE_PATH, type CertificateForm } from '../services/certificate-service.js'
 import { attachment } from './download.js'
 import { multipartLimits, readForm, type FormSpec } from './multipart-form.js'
 
@@ -17,6 +17,7 @@ const FORM: FormSpec<keyof CertificateForm> = {
   hint: 'Send the certificate as multipart/form-data (fields and a pemEncodedFile part)'
 }
 const CertificateParams = Type.Object({ projectName: Type.String(), certificateName: Type.String({ maxLength: 255 * 9 }) })
+const TruststoreParams = Type.Object({ projectName: Type.String(), environmentName: Type.String({ maxLength: 255 * 9 }) })
 const errors = { 200: DeploymentResponse, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody }
 
 /** /apiops/projects/{p}/certificates: Apinizer's certificate pages, multipart in, JSON out. */
@@ -30,6 +31,14 @@ const certificateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: READ_ROLES }
   }, async (request) => {
     const resultList = app.certificates.list(projectOf(request))
+    return { success: true, resultList, resultCount: resultList.length }
+  })
+
+  app.get(`/projects/:projectName/certificates/${TRUSTSTORE_PATH}/:environmentName`, {
+    schema: { tags: ['Certificates'], summary: 'Get truststore certificates', description: 'The admin project only: its certificates deployed to the environment, with their content.', params: TruststoreParams },
+    config: { roles: READ_ROLES }
+  }, async (request) => {
+    const resultList = app.certificates.truststore(projectOf(request), request.params.environmentName)
     return { success: true, resultList, resultCount: resultList.length }
   })
 

@@ -13,6 +13,10 @@ import { safeFileName } from '../files/file-name.js'
 import { zip } from '../files/zip.js'
 import type { Actor } from './jwk-service.js'
 
+/** The project whose certificates make up each environment's truststore, as in Apinizer. */
+export const ADMIN_PROJECT = 'admin'
+export const TRUSTSTORE_PATH = 'truststore'
+
 /** The form Apinizer's create and update take (multipart fields, the file as text). */
 export interface CertificateForm {
   certificateName?: string
@@ -71,6 +75,21 @@ export class CertificateService {
     return this.#store.certificates.listByProject(project.id).map(record => view(record, false))
   }
 
+  /**
+   * An environment's truststore: the admin project's certificates deployed to it, with their content.
+   * Apinizer keeps the truststore in its admin project; other projects are refused.
+   */
+  truststore (project: NamedResource, environmentName: string): CertificateView[] {
+    if (project.name !== ADMIN_PROJECT) throw new BadRequestError(`Truststore certificates are only available in the ${ADMIN_PROJECT} project!`)
+    if (environmentName.trim() === '') throw new BadRequestError('environmentName value can not be empty!')
+    const environment = this.#store.environments.findByName(environmentName)
+    if (environment === undefined) throw new BadRequestError(`Environment (${environmentName.slice(0, 64)}) is not found or user does not have privilege to access it!`)
+    return this.#store.certificates.listByProject(project.id)
+      .map(record => ({ ...record, copies: record.copies.filter(copy => copy.environmentId === environment.id) }))
+      .filter(record => record.copies.length > 0)
+      .map(record => view(record, true))
+  }
+
   get (project: NamedResource, name: string): CertificateView {
     return view(this.#find(project, name), true)
   }
@@ -109,6 +128,8 @@ export class CertificateService {
       throw err
     }
     if (!isPrintableText(name, 255)) throw new BadRequestError('certificateName must be printable text of 1 to 255 characters')
+    // …/certificates/truststore/export would be the truststore of an environment named export, never this certificate's export.
+    if (name === TRUSTSTORE_PATH) throw new BadRequestError(`certificateName ${TRUSTSTORE_PATH} is reserved for the truststore pages`)
     return { description, alias, der, environments }
   }
 

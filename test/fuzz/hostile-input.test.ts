@@ -291,6 +291,7 @@ t.test('300 hostile keystores: truncated and bit-flipped PKCS#12 and JKS files, 
 })
 
 t.test('hostile paths, query strings and headers', async t => {
+  app.store.projects.create('admin')
   // A URL cannot carry a lone surrogate (encodeURI refuses it), so no client can send one in a path.
   const segment = fc.oneof(weirdStrings.filter(text => text.isWellFormed()), fc.constantFrom('%', '%zz', '%2F', '%00', '..', '.', 'a'.repeat(5000), '%E0%A4%A', '?x=%', '#'))
   await fc.assert(fc.asyncProperty(segment, segment, fc.constantFrom('GET', 'PUT', 'DELETE', 'POST'), async (project, name, method) => {
@@ -299,6 +300,10 @@ t.test('hostile paths, query strings and headers', async t => {
     await check(response, `${method} ${url.slice(0, 80)}`)
     const pub = await app.inject({ method: 'GET', url: `/environments/${name}/projects/${project}/jwks.json` })
     await check(pub, 'public jwks')
+    for (const owner of [encodeURI(project).slice(0, 6000), 'admin']) {
+      const truststore = await app.inject({ method: 'GET', url: `/apiops/projects/${owner}/certificates/truststore/${name}/`, headers: auth })
+      await check(truststore, `truststore ${owner.slice(0, 20)} ${name.slice(0, 40)}`)
+    }
   }), { numRuns: 1000 })
   const headers = fc.oneof(
     fc.constantFrom('Bearer', 'Bearer ', 'bearer x', 'Basic Zm9vOmJhcg==', 'Bearer ' + 'A'.repeat(8000), 'Bearer \t x', 'Bearer jwkd_' + 'é'.repeat(10)),

@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
+import { issueToken } from '../../src/auth/tokens.js'
 import { runCli } from '../../src/cli/run-cli.js'
 import { derToJose } from '../helpers/signatures.js'
 import { PROJECT, buildTestApp } from '../helpers/app.js'
@@ -194,4 +195,48 @@ t.test('update replaces the copies; delete undeploys and leaves the JWKs made fr
   t.same([after.sourceType, after.sourceId, after.rsa], ['CERTIFICATE', null, before.rsa], 'the JWK keeps its key and x5c, and no longer points at the certificate')
   const quiet = { out: () => {}, err: () => {} }
   t.equal(await runCli(['project', 'delete', PROJECT], { JWKD_DATA_DIR: dataDir }, quiet), 1, 'a project with certificates is not deleted')
+})
+
+t.test('truststore: the admin project\'s certificates deployed to the environment, content included', async t => {
+  app.store.projects.create('admin')
+  const admin = apiClient(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/apiops/projects/admin`, auth)
+  const ca = certificate('ca', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'], '/CN=ca.example.com/O=Example CA/C=US')
+  const stagingOnly = certificate('staging-ca', ['-newkey', 'rsa:2048'], '/CN=staging-ca.example.com')
+  t.equal((await admin('POST', '/certificates/', form({ certificateName: 'truststore-cert-1', alias: 'ca-cert-alias', certificateDescription: 'Certificate from truststore', environmentList: 'production,staging' }, ca.pem))).status, 200)
+  t.equal((await admin('POST', '/certificates/', form({ certificateName: 'staging-ca', alias: 'staging-ca', environmentList: 'staging' }, stagingOnly.pem))).status, 200)
+  const x509 = new X509Certificate(ca.der)
+  const production = await admin('GET', '/certificates/truststore/production/')
+  t.same(production, {
+    status: 200,
+    json: {
+      success: true,
+      resultCount: 1,
+      resultList: [{
+        name: 'truststore-cert-1',
+        description: 'Certificate from truststore',
+        projectId: app.store.projects.findByName('admin')!.id,
+        certificateEnvironmentList: [{
+          environmentName: 'production',
+          startDate: new Date(x509.validFrom).toISOString(),
+          endDate: new Date(x509.validTo).toISOString(),
+          base64EncodedContent: ca.der.toString('base64'),
+          sha1Thumbprint: x509.fingerprint.replaceAll(':', ''),
+          subjectDn: 'CN=ca.example.com, O=Example CA, C=US',
+          alias: 'ca-cert-alias'
+        }]
+      }]
+    }
+  }, 'the documented shape: only the production copy, with the DER OpenSSL wrote')
+  const staging = await admin('GET', '/certificates/truststore/staging')
+  t.same(staging.json.resultList.map((item: any) => [item.name, item.certificateEnvironmentList.map((copy: any) => copy.environmentName)]),
+    [['staging-ca', ['staging']], ['truststore-cert-1', ['staging']]])
+
+  await refused(t, admin('GET', '/certificates/truststore/nowhere/'), 'Environment (nowhere) is not found or user does not have privilege to access it!')
+  await refused(t, admin('GET', '/certificates/truststore/%20/'), 'environmentName value can not be empty!')
+  await refused(t, send('GET', '/certificates/truststore/production/'), 'Truststore certificates are only available in the admin project!')
+  await refused(t, admin('POST', '/certificates/', form({ certificateName: 'truststore', alias: 'x', environmentList: 'production' }, ca.pem)),
+    'certificateName truststore is reserved for the truststore pages')
+  const outsider = { authorization: `Bearer ${issueToken(app.store, { name: 'outsider', roles: ['ROLE_API_SECURITY'], projects: [PROJECT], expiresAt: null }).token}` }
+  const denied = await apiClient(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/apiops/projects/admin`, outsider)('GET', '/certificates/truststore/production/')
+  t.same(denied, { status: 404, json: { error: 'not_found', error_description: 'Project (admin) is not found or user does not have privilege to access it!' } }, 'a token without the admin project does not see it')
 })

@@ -8,6 +8,7 @@ import t from 'tap'
 import { runCli } from '../../src/cli/run-cli.js'
 import { PROJECT, buildTestApp } from '../helpers/app.js'
 import { apiClient, deploymentBody, refused } from '../helpers/http.js'
+import { derToJose, joseToDer } from '../helpers/signatures.js'
 
 /**
  * Apinizer's keystore pages (create, list, get, update, delete),
@@ -149,4 +150,46 @@ t.test('update replaces every copy and may rename; delete undeploys and detaches
   await refused(t, send('DELETE', '/keystores/renamed/'), 'Keystore (name: renamed) is not found!')
   const jwkAfter = (await send('GET', '/jwks/jwk-from-keystore/')).json.resultList[0]
   t.same([jwkAfter.sourceId, jwkAfter.rsa], [null, jwkBefore.rsa], 'the JWK keeps its key and no longer points at the deleted keystore')
+})
+
+const CURVES = [
+  { name: 'p256', key: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'], alg: 'ES256', digest: '-sha256', size: 32 },
+  { name: 'p384', key: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384'], alg: 'ES384', digest: '-sha384', size: 48 },
+  { name: 'p521', key: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-521'], alg: 'ES512', digest: '-sha512', size: 66 },
+  { name: 'ed25519', key: ['-algorithm', 'ED25519'], alg: 'EdDSA' }
+]
+
+t.test('EC and Ed25519 PKCS#12 keystores: OpenSSL\'s signatures verify against the public set, jose\'s with the JWK in OpenSSL', async t => {
+  for (const curve of CURVES) {
+    openssl('genpkey', ...curve.key, '-out', `${curve.name}.key`)
+    openssl('req', '-x509', '-new', '-key', `${curve.name}.key`, '-subj', `/CN=${curve.name}`, '-days', '2', '-out', `${curve.name}.crt`)
+    openssl('pkcs12', '-export', '-inkey', `${curve.name}.key`, '-in', `${curve.name}.crt`, '-name', curve.name, '-passout', `pass:${PASSWORD}`, '-out', `${curve.name}.p12`)
+    const file = readFileSync(join(dir, `${curve.name}.p12`)).toString('base64')
+    t.equal((await send('POST', '/keystores/', { name: `store-${curve.name}`, keyStoreEnvironmentList: [{ environmentName: 'production', type: 'PKCS12', file, password: PASSWORD }] })).status, 200)
+    // The KEYSTORE source type with a kid: relying parties pick the key by the token's kid.
+    const body = { name: `jwk-${curve.name}`, sourceType: 'KEYSTORE', kid: `kid-${curve.name}`, keyStoreName: `store-${curve.name}`, environmentName: 'production', aliasName: curve.name, useType: 'SIGNATURE', algorithm: curve.alg }
+    t.same(await send('POST', '/jwks/', body), { status: 200, json: deploymentBody(['production', 'staging']) }, `${curve.name}: deployed`)
+    const detail = (await send('GET', `/jwks/jwk-${curve.name}/`)).json.resultList[0]
+    const jwk = detail[detail.type.toLowerCase()] as JWK
+    t.same([jwk.kid, jwk.x5c], [`kid-${curve.name}`, [new X509Certificate(readFileSync(join(dir, `${curve.name}.crt`))).raw.toString('base64')]], `${curve.name}: the kid asked for, the alias's certificate as x5c`)
+
+    const signingInput = `${Buffer.from(JSON.stringify({ alg: curve.alg, kid: jwk.kid })).toString('base64url')}.${Buffer.from(JSON.stringify({ sub: curve.name, exp: Math.floor(Date.now() / 1000) + 60 })).toString('base64url')}`
+    writeFileSync(join(dir, 'input.txt'), signingInput)
+    const raw = curve.digest === undefined
+      ? openssl('pkeyutl', '-sign', '-rawin', '-inkey', `${curve.name}.key`, '-in', 'input.txt')
+      : derToJose(openssl('dgst', curve.digest, '-sign', `${curve.name}.key`, 'input.txt'), curve.size)
+    const set = await (await fetch(`${origin}/environments/production/projects/${PROJECT}/jwks.json`)).json() as { keys: JWK[] }
+    t.equal((await jwtVerify(`${signingInput}.${raw.toString('base64url')}`, createLocalJWKSet(set))).payload.sub, curve.name, `${curve.name}: OpenSSL's signature verifies against the public JWK Set`)
+
+    const jws = await new CompactSign(new TextEncoder().encode(`signed by jose with ${curve.name}`)).setProtectedHeader({ alg: curve.alg }).sign(await importJWK(jwk, curve.alg))
+    const [protectedHeader, josePayload, joseSignature] = jws.split('.') as [string, string, string]
+    writeFileSync(join(dir, 'jose-input.txt'), `${protectedHeader}.${josePayload}`)
+    const signature = Buffer.from(joseSignature, 'base64url')
+    writeFileSync(join(dir, 'jose.sig'), curve.digest === undefined ? signature : joseToDer(signature))
+    writeFileSync(join(dir, `${curve.name}.pub`), openssl('x509', '-in', `${curve.name}.crt`, '-pubkey', '-noout'))
+    const verified = curve.digest === undefined
+      ? openssl('pkeyutl', '-verify', '-rawin', '-pubin', '-inkey', `${curve.name}.pub`, '-sigfile', 'jose.sig', '-in', 'jose-input.txt')
+      : openssl('dgst', curve.digest, '-verify', `${curve.name}.pub`, '-signature', 'jose.sig', 'jose-input.txt')
+    t.match(verified.toString(), /Verified Successfully|Verified OK/, `${curve.name}: jose's signature with the JWK verifies in OpenSSL`)
+  }
 })
