@@ -110,7 +110,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(bootstrapPlugin, { dataDir: config.dataDir })
   await app.register(metricsPlugin)
   await app.register(keygenPlugin, { size: config.poolSize, maxQueue: config.poolMaxQueue, workers: assets.workers })
-  await app.register(deployerPlugin, { dataDir: config.dataDir, workers: assets.workers })
+  await app.register(deployerPlugin, { dataDir: config.dataDir, sqlite: assets.sqlite, workers: assets.workers })
   await app.register(servicesPlugin, { config })
 
   await app.register(healthRoutes)

@@ -11,12 +11,12 @@ const { dataDir, sqlitePath } = workerData as WriterData
 
 const environments = new OpenEnvironments(dataDir, { sqlite: sqlitePath === undefined ? undefined : loadSqliteBinding(sqlitePath) })
 
-export default function writeBatch (batch: WriteBatch): WriteOutcome {
+export default async function writeBatch (batch: WriteBatch): Promise<WriteOutcome> {
   environments.retain(batch.environments)
   const outcome: WriteOutcome = { failures: [] }
   for (const environment of batch.environments) {
     try {
-      environments.get(environment).apply(batch.changes)
+      (await environments.get(environment)).apply(batch.changes)
     } catch (err) {
       outcome.failures.push({ environment: environment.name, message: (err as Error).message })
     }

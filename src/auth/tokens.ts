@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import type { Store } from '../store/store.js'
+import type { Repositories, Store } from '../store/store.js'
 import type { TokenRecord } from '../store/tokens.js'
 import { ALL_PROJECTS } from './roles.js'
 
@@ -15,9 +15,10 @@ export interface IssuedToken {
   record: TokenRecord
 }
 
-export function issueToken (store: Store, options: { name: string, roles: string[], projects: string[], expiresAt: Date | null }): IssuedToken {
+/** Inside a transaction, its repositories; the token's value is returned once and only its hash stored. */
+export async function issueToken (repositories: Repositories, options: { name: string, roles: string[], projects: string[], expiresAt: Date | null }): Promise<IssuedToken> {
   const token = newTokenValue()
-  const record = store.tokens.insert({
+  const record = await repositories.tokens.insert({
     name: options.name,
     hash: hashToken(token),
     roles: options.roles,
@@ -28,11 +29,11 @@ export function issueToken (store: Store, options: { name: string, roles: string
 }
 
 /** `Bearer <token>` → the live token it names, or undefined for any kind of failure. */
-export function authenticate (store: Store, authorization: string | undefined, now: Date): TokenRecord | undefined {
+export async function authenticate (store: Store, authorization: string | undefined, now: Date): Promise<TokenRecord | undefined> {
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization ?? '')
   if (match === null) return undefined
   const hash = hashToken(match[1] as string)
-  const record = store.tokens.findByHash(hash)
+  const record = await store.tokens.findByHash(hash)
   if (record === undefined) return undefined
   // The lookup is by hash already; compare again in constant time so no
   // timing difference depends on how much of the hash matched.

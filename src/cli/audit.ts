@@ -22,7 +22,7 @@ function parseSince (text: string | undefined): Date | undefined {
 export async function auditCommand (ctx: AuditCommandContext): Promise<void> {
   const limit = ctx.options.limit === undefined ? 1000 : Number(ctx.options.limit)
   if (!Number.isInteger(limit) || limit < 1) throw new CliError('--limit must be a positive whole number')
-  const entries = ctx.store.audit.list({ project: ctx.options.project, since: parseSince(ctx.options.since), limit })
+  const entries = await ctx.store.audit.list({ project: ctx.options.project, since: parseSince(ctx.options.since), limit })
   for (const entry of entries) {
     ctx.io.out([entry.at, entry.actor, entry.action, entry.project, entry.jwkName, entry.kid, entry.outcome, entry.requestId]
       .map(field => (field ?? '-').replace(/[\t\n\r]/g, ' ')).join('\t'))

@@ -1,5 +1,6 @@
 import { reconcileEnvironments } from '../deploy/deployer.js'
-import type { Store } from '../store/store.js'
+import type { Repositories, Store } from '../store/store.js'
+import type { SqliteBinding } from '../store/database.js'
 import { CliError, usageError, type CliIo } from './io.js'
 
 export interface JwkCommandContext {
@@ -7,11 +8,12 @@ export interface JwkCommandContext {
   dataDir: string
   io: CliIo
   positionals: string[]
+  sqlite?: SqliteBinding
 }
 
-function requireProject (store: Store, name: string | undefined): { id: string, name: string } {
+async function requireProject (store: Repositories, name: string | undefined): Promise<{ id: string, name: string }> {
   if (name === undefined) throw usageError('project name is required')
-  const project = store.projects.findByName(name)
+  const project = await store.projects.findByName(name)
   if (project === undefined) throw new CliError(`project ${name} does not exist`)
   return project
 }
@@ -25,26 +27,26 @@ export async function jwkCommand (action: string | undefined, ctx: JwkCommandCon
   const { store, io, positionals } = ctx
   switch (action) {
     case 'list': {
-      const project = requireProject(store, positionals[0])
-      for (const record of store.jwks.listByProject(project.id)) io.out(record.name)
+      const project = await requireProject(store, positionals[0])
+      for (const record of await store.jwks.listByProject(project.id)) io.out(record.name)
       return
     }
     case 'delete': {
       if (positionals[1] === undefined) throw usageError('usage: jwkd jwk delete PROJECT NAME')
       const name = positionals[1]
-      const deleted = store.writeTransaction(() => {
-        const project = requireProject(store, positionals[0])
+      const deleted = await store.commits.run(async tx => {
+        const project = await requireProject(tx, positionals[0])
         // As `list` printed it: a name stored before lone surrogates were refused reads back
         // with U+FFFD in their place, which no exact (byte) match finds.
-        const record = store.jwks.findByName(project.id, name) ?? store.jwks.listByProject(project.id).find(key => key.name === name)
+        const record = await tx.jwks.findByName(project.id, name) ?? (await tx.jwks.listByProject(project.id)).find(key => key.name === name)
         if (record === undefined) throw new CliError(`JWK ${name} does not exist in project ${project.name}`)
-        store.jwks.delete(record.id)
-        store.audit.append({ actor: 'cli', action: 'jwk.delete', project: project.name, jwkName: record.name, kid: record.kid, outcome: 'success' })
+        await tx.jwks.delete(record.id)
+        await tx.audit.append({ actor: 'cli', action: 'jwk.delete', project: project.name, jwkName: record.name, kid: record.kid, outcome: 'success' })
         return record
       })
-      store.purgeDeleted()
+      await store.purgeDeleted()
       // Undeploys it everywhere (and purges the environments' WALs).
-      await reconcileEnvironments(ctx.dataDir, store)
+      await reconcileEnvironments(ctx.dataDir, store, ctx.sqlite)
       io.out(deleted.name)
       return
     }

@@ -1,7 +1,8 @@
 import { isResourceName } from '../schemas/common.js'
 import { reconcileEnvironments } from '../deploy/deployer.js'
 import { NameTakenError } from '../store/errors.js'
-import type { NamedResourceRepository } from '../store/named-resources.js'
+import type { SqliteBinding } from '../store/database.js'
+import type { NamedResources, Repositories } from '../store/repositories.js'
 import type { Store } from '../store/store.js'
 import { CliError, usageError, type CliIo } from './io.js'
 
@@ -11,6 +12,7 @@ export interface ResourceCommandContext {
   io: CliIo
   positionals: string[]
   description?: string
+  sqlite?: SqliteBinding
 }
 
 function requireName (kind: string, positionals: string[]): string {
@@ -23,10 +25,10 @@ function requireName (kind: string, positionals: string[]): string {
 }
 
 /** Creates a project or an environment, turning a name clash into a message. */
-function createNamed (repository: NamedResourceRepository, kind: string, ctx: ResourceCommandContext): string {
+async function createNamed (repository: (tx: Repositories) => NamedResources, kind: string, ctx: ResourceCommandContext): Promise<string> {
   const name = requireName(kind, ctx.positionals)
   try {
-    repository.create(name, ctx.description ?? '')
+    await ctx.store.commits.run(async tx => await repository(tx).create(name, ctx.description ?? ''))
   } catch (err) {
     if (err instanceof NameTakenError) throw new CliError(`${kind} ${name} already exists`)
     throw err
@@ -39,26 +41,26 @@ export async function projectCommand (action: string | undefined, ctx: ResourceC
   const { store, io } = ctx
   switch (action) {
     case 'create':
-      io.out(createNamed(store.projects, 'project', ctx))
+      io.out(await createNamed(tx => tx.projects, 'project', ctx))
       return
     case 'list':
-      for (const project of store.projects.list()) io.out(project.name)
+      for (const project of await store.projects.list()) io.out(project.name)
       return
     case 'delete': {
       const name = requireName('project', ctx.positionals)
       // Counted and deleted under one write lock: a server cannot add a key in between.
-      store.writeTransaction(() => {
-        const project = store.projects.findByName(name)
+      await store.commits.run(async tx => {
+        const project = await tx.projects.findByName(name)
         if (project === undefined) throw new CliError(`project ${name} does not exist`)
-        const keys = store.jwks.countByProject(project.id)
+        const keys = await tx.jwks.countByProject(project.id)
         if (keys > 0) throw new CliError(`project ${name} still has ${keys} JWK(s); delete them first`)
-        const certificates = store.certificates.countByProject(project.id)
+        const certificates = await tx.certificates.countByProject(project.id)
         if (certificates > 0) throw new CliError(`project ${name} still has ${certificates} certificate(s); delete them first`)
-        const storedKeys = store.keys.countByProject(project.id)
+        const storedKeys = await tx.keys.countByProject(project.id)
         if (storedKeys > 0) throw new CliError(`project ${name} still has ${storedKeys} key(s); delete them first`)
-        const keystores = store.keystores.countByProject(project.id)
+        const keystores = await tx.keystores.countByProject(project.id)
         if (keystores > 0) throw new CliError(`project ${name} still has ${keystores} keystore(s); delete them first`)
-        store.projects.delete(name)
+        await tx.projects.delete(name)
       })
       io.out(name)
       return
@@ -73,18 +75,18 @@ export async function envCommand (action: string | undefined, ctx: ResourceComma
   const { store, io } = ctx
   switch (action) {
     case 'create': {
-      const name = createNamed(store.environments, 'environment', ctx)
-      await reconcileEnvironments(ctx.dataDir, store)
+      const name = await createNamed(tx => tx.environments, 'environment', ctx)
+      await reconcileEnvironments(ctx.dataDir, store, ctx.sqlite)
       io.out(name)
       return
     }
     case 'list':
-      for (const environment of store.environments.list()) io.out(environment.name)
+      for (const environment of await store.environments.list()) io.out(environment.name)
       return
     case 'delete': {
       const name = requireName('environment', ctx.positionals)
-      if (!store.environments.delete(name)) throw new CliError(`environment ${name} does not exist`)
-      await reconcileEnvironments(ctx.dataDir, store)
+      if (!await store.commits.run(async tx => await tx.environments.delete(name))) throw new CliError(`environment ${name} does not exist`)
+      await reconcileEnvironments(ctx.dataDir, store, ctx.sqlite)
       io.out(name)
       return
     }

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util'
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../config.js'
 import type { RuntimeAssets } from '../runtime-assets.js'
-import { Store } from '../store/store.js'
+import { SqliteStore } from '../store/sqlite-store.js'
+import type { Store } from '../store/store.js'
 import { auditCommand } from './audit.js'
 import { masterKeyCommand } from './master-key.js'
 import { CliError, usageError, type CliIo } from './io.js'
@@ -66,15 +67,15 @@ export async function runCli (argv: string[], env: Record<string, string | undef
     // Every file a command creates in the data directory is the owner's alone.
     process.umask(0o077)
     const config = loadConfig(env)
-    store = Store.open(config.dataDir, { sqlite: assets.sqlite })
-    const ctx = { store, io, positionals, dataDir: config.dataDir, description: parsed.values.description }
+    store = SqliteStore.open(config.dataDir, { sqlite: assets.sqlite })
+    const ctx = { store, io, positionals, dataDir: config.dataDir, description: parsed.values.description, sqlite: assets.sqlite }
     switch (group) {
       case 'project': await projectCommand(action, ctx); break
       case 'env': await envCommand(action, ctx); break
       case 'jwk': await jwkCommand(action, ctx); break
       case 'token': await tokenCommand(action, { store, io, positionals, options: parsed.values }); break
       case 'audit': await auditCommand({ store, io, options: parsed.values }); break
-      case 'master-key': await masterKeyCommand(action, { store, io, config }); break
+      case 'master-key': await masterKeyCommand(action, { store, io, config, sqlite: assets.sqlite }); break
       default: throw usageError(`unknown command ${JSON.stringify(group)}; see jwkd --help`)
     }
     return 0
@@ -86,6 +87,6 @@ export async function runCli (argv: string[], env: Record<string, string | undef
     io.err(`jwkd: unexpected error: ${(err as Error).stack ?? String(err)}`)
     return 1
   } finally {
-    store?.close()
+    await store?.close()
   }
 }

@@ -47,7 +47,7 @@ export async function tokenCommand (action: string | undefined, ctx: TokenComman
         expiresAt = new Date(Date.now() + ms)
       }
       try {
-        io.out(issueToken(store, { name, roles, projects, expiresAt }).token)
+        io.out((await store.commits.run(async tx => await issueToken(tx, { name, roles, projects, expiresAt }))).token)
       } catch (err) {
         if (err instanceof NameTakenError) throw new CliError(`a token named ${name} already exists`)
         throw err
@@ -55,12 +55,12 @@ export async function tokenCommand (action: string | undefined, ctx: TokenComman
       return
     }
     case 'list':
-      for (const token of store.tokens.list()) io.out(token.name)
+      for (const token of await store.tokens.list()) io.out(token.name)
       return
     case 'revoke': {
       const name = ctx.positionals[0]
       if (name === undefined) throw usageError('usage: jwkd token revoke NAME')
-      if (!store.tokens.revoke(name)) throw new CliError(`no live token named ${name}`)
+      if (!await store.commits.run(async tx => await tx.tokens.revoke(name))) throw new CliError(`no live token named ${name}`)
       io.out(name)
       return
     }

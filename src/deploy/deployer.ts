@@ -1,6 +1,7 @@
 import { PendingBatch } from '../batching/pending-batch.js'
 import type { JwkRecord } from '../store/jwks.js'
 import type { NamedResource } from '../store/named-resources.js'
+import type { SqliteBinding } from '../store/database.js'
 import type { Store } from '../store/store.js'
 import type { WorkerFiles } from '../worker-files.js'
 import { putChange, type SnapshotChange } from './environment-snapshots.js'
@@ -35,15 +36,15 @@ export class Deployer {
   #scheduled = false
   #inFlight: Promise<void> | undefined
 
-  constructor (dataDir: string, store: Store, workers?: WorkerFiles) {
+  constructor (dataDir: string, store: Store, options: { sqlite?: SqliteBinding, workers?: WorkerFiles } = {}) {
     this.#dataDir = dataDir
     this.#store = store
     this.#open = new OpenEnvironments(dataDir, {
       // A database that never held every key (made just now) gets them all before anything else.
-      prepare: snapshots => { if (!snapshots.complete) synchronize(snapshots, this.#store.jwks.listAll()) },
-      sqlite: store.sqlite
+      prepare: async snapshots => { if (!snapshots.complete) synchronize(snapshots, await this.#store.jwks.listAll()) },
+      sqlite: options.sqlite
     })
-    this.#writer = new SnapshotWriter(dataDir, { sqlite: store.sqlite, workers })
+    this.#writer = new SnapshotWriter(dataDir, options)
   }
 
   /** Resolves once the snapshot is durable in every environment whose outcome has no failure. */
@@ -56,13 +57,13 @@ export class Deployer {
   }
 
   /** What an environment holds for a project: what its public JWK Set is made of. */
-  deployed (environment: NamedResource, project: string): Snapshot[] {
-    return this.#open.get(environment).list(project)
+  async deployed (environment: NamedResource, project: string): Promise<Snapshot[]> {
+    return (await this.#open.get(environment)).list(project)
   }
 
   /** Moves with every change to what the environment holds: what caches of `deployed` follow. */
-  deployedVersion (environment: NamedResource): string {
-    return this.#open.get(environment).version
+  async deployedVersion (environment: NamedResource): Promise<string> {
+    return (await this.#open.get(environment)).version
   }
 
   async reconcile (): Promise<ReconcileReport> {
@@ -92,18 +93,18 @@ export class Deployer {
   }
 
   async #send (changes: SnapshotChange[]): Promise<EnvironmentOutcome[]> {
-    const environments = this.#store.environments.list()
+    const environments = await this.#store.environments.list()
     this.#open.retain(environments)
     const failures = new Map<string, string>()
-    const ready = environments.filter(environment => {
+    const ready: NamedResource[] = []
+    for (const environment of environments) {
       try {
-        this.#open.get(environment)
-        return true
+        await this.#open.get(environment)
+        ready.push(environment)
       } catch (err) {
         failures.set(environment.name, (err as Error).message)
-        return false
       }
-    })
+    }
     try {
       const outcome = await this.#writer.write({ environments: ready, changes })
       for (const { environment, message } of outcome.failures) failures.set(environment, message)
@@ -128,8 +129,8 @@ export class Deployer {
 }
 
 /** For one-shot processes (the CLI): reconcile, then let go of the environment databases. */
-export async function reconcileEnvironments (dataDir: string, store: Store): Promise<ReconcileReport> {
-  const deployer = new Deployer(dataDir, store)
+export async function reconcileEnvironments (dataDir: string, store: Store, sqlite?: SqliteBinding): Promise<ReconcileReport> {
+  const deployer = new Deployer(dataDir, store, { sqlite })
   try {
     return await deployer.reconcile()
   } finally {

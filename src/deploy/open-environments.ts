@@ -12,25 +12,39 @@ export type EnvironmentRef = Pick<NamedResource, 'id' | 'name'>
  */
 export class OpenEnvironments {
   readonly #dataDir: string
-  readonly #prepare: (snapshots: EnvironmentSnapshots) => void
+  readonly #prepare: (snapshots: EnvironmentSnapshots) => Promise<void>
   readonly #sqlite: SqliteBinding | undefined
   readonly #open = new Map<string, EnvironmentSnapshots>()
+  /** databases being opened and prepared: a second caller waits for the same one */
+  readonly #opening = new Map<string, Promise<EnvironmentSnapshots>>()
 
   /** `prepare` runs on every database opened, before first use (the main thread fills new ones). */
-  constructor (dataDir: string, options: { prepare?: (snapshots: EnvironmentSnapshots) => void, sqlite?: SqliteBinding } = {}) {
+  constructor (dataDir: string, options: { prepare?: (snapshots: EnvironmentSnapshots) => Promise<void>, sqlite?: SqliteBinding } = {}) {
     this.#dataDir = dataDir
-    this.#prepare = options.prepare ?? (() => {})
+    this.#prepare = options.prepare ?? (async () => {})
     this.#sqlite = options.sqlite
   }
 
-  get (environment: EnvironmentRef): EnvironmentSnapshots {
+  async get (environment: EnvironmentRef): Promise<EnvironmentSnapshots> {
     const cached = this.#open.get(environment.id)
     if (cached?.stillAtPath() === true) return cached
+    const opening = this.#opening.get(environment.id)
+    if (opening !== undefined) return await opening
     cached?.close()
     this.#open.delete(environment.id)
+    const opened = this.#openPrepared(environment)
+    this.#opening.set(environment.id, opened)
+    try {
+      return await opened
+    } finally {
+      this.#opening.delete(environment.id)
+    }
+  }
+
+  async #openPrepared (environment: EnvironmentRef): Promise<EnvironmentSnapshots> {
     const snapshots = new EnvironmentSnapshots(this.#dataDir, environment, this.#sqlite)
     try {
-      this.#prepare(snapshots)
+      await this.#prepare(snapshots)
     } catch (err) {
       snapshots.close()
       throw err

@@ -54,9 +54,9 @@ async function removeStrays (dataDir: string, environment: NamedResource): Promi
  */
 export async function reconcile (dataDir: string, store: Store, open: OpenEnvironments): Promise<ReconcileReport> {
   const report: ReconcileReport = { written: 0, removed: 0, failed: [] }
-  const environments = store.environments.list()
+  const environments = await store.environments.list()
   open.retain(environments)
-  const records = store.jwks.listAll()
+  const records = await store.jwks.listAll()
   const names = new Set(environments.map(environment => environment.name))
   for (const entry of await listDir(environmentsDir(dataDir))) {
     if (!names.has(entry)) {
@@ -66,7 +66,7 @@ export async function reconcile (dataDir: string, store: Store, open: OpenEnviro
   }
   for (const environment of environments) {
     try {
-      const { written, removed } = synchronize(open.get(environment), records)
+      const { written, removed } = synchronize(await open.get(environment), records)
       report.written += written
       report.removed += removed
       await removeStrays(dataDir, environment)

@@ -44,7 +44,7 @@ async function authPlugin (app: FastifyInstance, options: { rateLimit: number })
   const limiter = options.rateLimit > 0 ? new RateLimiter(options.rateLimit) : undefined
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    const token = authenticate(app.store, request.headers.authorization, app.store.clock())
+    const token = await authenticate(app.store, request.headers.authorization, app.store.clock())
     if (token === undefined) throw new UnauthorizedError()
     request.token = token
     const wait = limiter?.take(token.id) ?? 0
@@ -53,7 +53,7 @@ async function authPlugin (app: FastifyInstance, options: { rateLimit: number })
     if (!required.every(role => token.roles.includes(role))) throw new ForbiddenError()
     const projectName = (request.params as { projectName?: string }).projectName
     if (projectName === undefined) return
-    const project = canAccessProject(token, projectName) ? app.store.projects.findByName(projectName) : undefined
+    const project = canAccessProject(token, projectName) ? await app.store.projects.findByName(projectName) : undefined
     if (project === undefined) throw projectNotFound(projectName)
     request.project = project
   })

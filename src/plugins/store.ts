@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Store, type StoreOptions } from '../store/store.js'
+import { SqliteStore, type StoreOptions } from '../store/sqlite-store.js'
+import type { Store } from '../store/store.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -9,9 +10,9 @@ declare module 'fastify' {
 }
 
 async function storePlugin (app: FastifyInstance, options: { dataDir: string } & StoreOptions): Promise<void> {
-  const store = Store.open(options.dataDir, options)
+  const store = SqliteStore.open(options.dataDir, options)
   app.decorate('store', store)
-  app.addHook('onClose', async () => store.close())
+  app.addHook('onClose', async () => await store.close())
 }
 
 export default fp(storePlugin, { name: 'store' })

@@ -10,7 +10,7 @@ declare module 'fastify' {
 }
 
 async function vaultPlugin (app: FastifyInstance, options: { config: Config }): Promise<void> {
-  const vault = new Vault(app.store, options.config)
+  const vault = await Vault.open(app.store, options.config)
   if (vault.masterKey.source === 'data-dir-created' || vault.masterKey.source === 'data-dir') {
     app.log.warn({ path: vault.masterKey.path }, 'the master key is stored in the data directory: key and data share a disk; set JWKD_MASTER_KEY or JWKD_MASTER_KEY_FILE to keep them apart')
   }

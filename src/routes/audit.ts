@@ -19,7 +19,7 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     config: { roles: READ_ROLES }
   }, async (request) => {
-    const resultList = app.auditTrail.list(projectOf(request), {
+    const resultList = await app.auditTrail.list(projectOf(request), {
       since: request.query.since === undefined ? undefined : new Date(request.query.since),
       limit: request.query.limit
     })

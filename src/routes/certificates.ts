@@ -30,7 +30,7 @@ const certificateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags: ['Certificates'], summary: 'List certificates', description: 'Every certificate of the project, per environment; no file content.', params: ProjectParams },
     config: { roles: READ_ROLES }
   }, async (request) => {
-    const resultList = app.certificates.list(projectOf(request))
+    const resultList = await app.certificates.list(projectOf(request))
     return { success: true, resultList, resultCount: resultList.length }
   })
 
@@ -38,20 +38,20 @@ const certificateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags: ['Certificates'], summary: 'Get truststore certificates', description: 'The admin project only: its certificates deployed to the environment, with their content.', params: TruststoreParams },
     config: { roles: READ_ROLES }
   }, async (request) => {
-    const resultList = app.certificates.truststore(projectOf(request), request.params.environmentName)
+    const resultList = await app.certificates.truststore(projectOf(request), request.params.environmentName)
     return { success: true, resultList, resultCount: resultList.length }
   })
 
   app.get('/projects/:projectName/certificates/:certificateName', {
     schema: { tags: ['Certificates'], summary: 'Get certificate', params: CertificateParams },
     config: { roles: READ_ROLES }
-  }, async (request) => ({ success: true, resultList: [app.certificates.get(projectOf(request), request.params.certificateName)] }))
+  }, async (request) => ({ success: true, resultList: [await app.certificates.get(projectOf(request), request.params.certificateName)] }))
 
   app.get('/projects/:projectName/certificates/:certificateName/export', {
     schema: { tags: ['Certificates'], summary: 'Export certificate', description: 'A ZIP of one DER file per environment, named <certificate>-<environment>.cer.', params: CertificateParams },
     config: { roles: READ_ROLES }
   }, async (request, reply) => {
-    const archive = app.certificates.exportZip(projectOf(request), request.params.certificateName)
+    const archive = await app.certificates.exportZip(projectOf(request), request.params.certificateName)
     attachment(reply, `${request.params.certificateName}-certificates`, 'zip', 'application/octet-stream')
     return archive
   })

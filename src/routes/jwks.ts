@@ -129,7 +129,7 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     config: { roles: READ_ROLES }
   }, async (request) => {
-    const { items, next } = app.jwks.list(projectOf(request), request.query)
+    const { items, next } = await app.jwks.list(projectOf(request), request.query)
     // No response schema here: JSON leaves `next` out when it is undefined.
     return { success: true, resultList: items, next }
   })
@@ -139,7 +139,7 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: READ_ROLES }
   }, async (request) => ({
     success: true,
-    resultList: [app.jwks.get(projectOf(request), request.params.name, { publicOnly: request.query.publicOnly })]
+    resultList: [await app.jwks.get(projectOf(request), request.params.name, { publicOnly: request.query.publicOnly })]
   }))
 
   app.put('/projects/:projectName/jwks/:name', {
@@ -176,7 +176,7 @@ const jwkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { name } = request.params
     const options = { publicOnly: request.query.publicOnly }
     const pem = request.query.format === 'pem'
-    const file = pem ? app.jwks.exportPem(projectOf(request), name, options).pem : app.jwks.exportSet(projectOf(request), name, options)
+    const file = pem ? (await app.jwks.exportPem(projectOf(request), name, options)).pem : await app.jwks.exportSet(projectOf(request), name, options)
     attachment(reply, name, pem ? 'pem' : 'json', pem ? 'application/x-pem-file' : 'application/json; charset=utf-8')
     return file
   })

@@ -22,21 +22,21 @@ const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags: ['Keys'], summary: 'List keys', description: 'Every key of the project with its public key per environment; private keys only through get.', params: ProjectParams },
     config: { roles: READ_ROLES }
   }, async (request) => {
-    const resultList = app.keys.list(projectOf(request))
+    const resultList = await app.keys.list(projectOf(request))
     return { success: true, resultList, resultCount: resultList.length }
   })
 
   app.get('/projects/:projectName/keys/:keyName', {
     schema: { tags: ['Keys'], summary: 'Get key', description: 'The key with its private key (PKCS#8, base64 DER) per environment, unless publicOnly.', params: KeyParams, querystring: KeyQuery },
     config: { roles: READ_ROLES }
-  }, async (request) => ({ success: true, resultList: [app.keys.get(projectOf(request), request.params.keyName, { publicOnly: request.query.publicOnly })] }))
+  }, async (request) => ({ success: true, resultList: [await app.keys.get(projectOf(request), request.params.keyName, { publicOnly: request.query.publicOnly })] }))
 
   app.get('/projects/:projectName/keys/:keyName/export-file', {
     schema: { tags: ['Keys'], summary: 'Export key file', description: 'One environment\'s key as PEM (PKCS#8 with its private part, SPKI without), or every environment\'s in a ZIP of <key>-<environment>.pem.', params: KeyParams, querystring: ExportQuery },
     config: { roles: READ_ROLES }
   }, async (request, reply) => {
     const { keyName } = request.params
-    const file = app.keys.exportFile(projectOf(request), keyName, request.query)
+    const file = await app.keys.exportFile(projectOf(request), keyName, request.query)
     if ('pem' in file) {
       attachment(reply, `${keyName}-${request.query.environmentName!}`, 'pem', 'application/x-pem-file')
       return file.pem

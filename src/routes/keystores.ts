@@ -16,14 +16,14 @@ const keystoreRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags: ['Keystores'], summary: 'List keystores', description: 'Every keystore of the project with its aliases per environment; the files only through get.', params: ProjectParams },
     config: { roles: READ_ROLES }
   }, async (request) => {
-    const resultList = app.keystores.list(projectOf(request))
+    const resultList = await app.keystores.list(projectOf(request))
     return { success: true, resultList, resultCount: resultList.length }
   })
 
   app.get('/projects/:projectName/keystores/:keystoreName', {
     schema: { tags: ['Keystores'], summary: 'Get keystore', description: 'The keystore with its file as sent (base64) per environment, unless withFile=false.', params: KeystoreParams, querystring: KeystoreQuery },
     config: { roles: READ_ROLES }
-  }, async (request) => ({ success: true, resultList: [app.keystores.get(projectOf(request), request.params.keystoreName, request.query)] }))
+  }, async (request) => ({ success: true, resultList: [await app.keystores.get(projectOf(request), request.params.keystoreName, request.query)] }))
 
   app.post('/projects/:projectName/keystores', {
     schema: { tags: ['Keystores'], summary: 'Create keystore', description: 'Opens each environment\'s PKCS#12 or JKS file with the passwords given (never stored), then stores it sealed, one copy per environment.', params: ProjectParams, body: CreateKeystoreBody, response: errors },

@@ -15,7 +15,7 @@ const publicJwksRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: Type.Object({ environment: Type.String({ maxLength: 1024 }), projectName: Type.String({ maxLength: 1024 }) })
     }
   }, async (request, reply) => {
-    const { body, etag } = app.publicJwks.get(request.params.environment, request.params.projectName)
+    const { body, etag } = await app.publicJwks.get(request.params.environment, request.params.projectName)
     reply.header('etag', etag).header('cache-control', CACHE_CONTROL).header('content-type', 'application/jwk-set+json')
     const presented = request.headers['if-none-match']
     if (presented !== undefined && presented.split(',').map(tag => tag.trim().replace(/^W\//, '')).some(tag => tag === etag || tag === '*')) {

@@ -11,12 +11,12 @@ export class AuditTrail {
   }
 
   /** Oldest first, from `since` on, at most `limit` entries. */
-  list (project: NamedResource, filter: { since?: Date, limit: number }): AuditRecord[] {
-    return this.#store.audit.list({ project: project.name, ...filter })
+  async list (project: NamedResource, filter: { since?: Date, limit: number }): Promise<AuditRecord[]> {
+    return await this.#store.audit.list({ project: project.name, ...filter })
   }
 
   /** A change the project let its caller attempt, and refused; durable like every audit entry. */
   async refused (entry: Omit<AuditEntry, 'outcome'>, status: number): Promise<void> {
-    await this.#store.commits.run(() => this.#store.audit.append({ ...entry, outcome: `refused: ${status}` }))
+    await this.#store.commits.run(async tx => await tx.audit.append({ ...entry, outcome: `refused: ${status}` }))
   }
 }

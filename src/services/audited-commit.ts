@@ -1,5 +1,5 @@
 import type { NamedResource } from '../store/named-resources.js'
-import type { Store } from '../store/store.js'
+import type { Repositories, Store } from '../store/store.js'
 import type { Actor } from './jwk-service.js'
 
 export interface AuditedChange {
@@ -11,10 +11,10 @@ export interface AuditedChange {
 }
 
 /** A change and its audit row in one group commit: both durable, or neither. */
-export async function commitAudited<T> (store: Store, { actor, action, project, name }: AuditedChange, change: () => T): Promise<T> {
-  return await store.commits.run(() => {
-    const result = change()
-    store.audit.append({ actor: actor.tokenName, action, project: project.name, jwkName: name, outcome: 'success', requestId: actor.requestId })
+export async function commitAudited<T> (store: Store, { actor, action, project, name }: AuditedChange, change: (tx: Repositories) => Promise<T>): Promise<T> {
+  return await store.commits.run(async tx => {
+    const result = await change(tx)
+    await tx.audit.append({ actor: actor.tokenName, action, project: project.name, jwkName: name, outcome: 'success', requestId: actor.requestId })
     return result
   })
 }

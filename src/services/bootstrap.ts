@@ -32,16 +32,16 @@ function writeSecretFile (path: string, text: string): void {
  * in `<data>/admin-token`, mode 0600.
  * @returns the token file's path when this call bootstrapped, else undefined
  */
-export function bootstrap (store: Store, dataDir: string): string | undefined {
-  return store.writeTransaction((): string | undefined => {
-    if (store.meta.get(BOOTSTRAPPED) !== undefined) return undefined
+export async function bootstrap (store: Store, dataDir: string): Promise<string | undefined> {
+  return await store.commits.run(async (tx): Promise<string | undefined> => {
+    if (await tx.meta.get(BOOTSTRAPPED) !== undefined) return undefined
     // An operator may have made it with the CLI before the server's first start.
-    if (store.environments.findByName(DEFAULT_ENVIRONMENT) === undefined) store.environments.create(DEFAULT_ENVIRONMENT, 'Created on first start')
-    const { token } = issueToken(store, { name: ADMIN_TOKEN_NAME, roles: [...ALL_ROLES], projects: [ALL_PROJECTS], expiresAt: null })
+    if (await tx.environments.findByName(DEFAULT_ENVIRONMENT) === undefined) await tx.environments.create(DEFAULT_ENVIRONMENT, 'Created on first start')
+    const { token } = await issueToken(tx, { name: ADMIN_TOKEN_NAME, roles: [...ALL_ROLES], projects: [ALL_PROJECTS], expiresAt: null })
     const path = adminTokenPath(dataDir)
     // Written inside the transaction: if this fails, nothing is recorded and the next start tries again.
     writeSecretFile(path, token + '\n')
-    store.meta.set(BOOTSTRAPPED, store.clock().toISOString())
+    await tx.meta.set(BOOTSTRAPPED, store.clock().toISOString())
     return path
   })
 }

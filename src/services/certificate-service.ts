@@ -5,7 +5,7 @@ import { isPrintableText } from '../schemas/common.js'
 import { AliasTakenError, type CertificateRecord } from '../store/certificates.js'
 import { NameTakenError, ProjectGoneError } from '../store/errors.js'
 import type { NamedResource } from '../store/named-resources.js'
-import type { Store } from '../store/store.js'
+import type { Repositories, Store } from '../store/store.js'
 import { commitAudited } from './audited-commit.js'
 import { describeDeployment } from './deployment-result.js'
 import { refuseReferencedJwksUpdate, type SourceUpdateOptions } from './source-update.js'
@@ -71,43 +71,43 @@ export class CertificateService {
     this.#store = store
   }
 
-  list (project: NamedResource): CertificateView[] {
-    return this.#store.certificates.listByProject(project.id).map(record => view(record, false))
+  async list (project: NamedResource): Promise<CertificateView[]> {
+    return (await this.#store.certificates.listByProject(project.id)).map(record => view(record, false))
   }
 
   /**
    * An environment's truststore: the admin project's certificates deployed to it, with their content.
    * Apinizer keeps the truststore in its admin project; other projects are refused.
    */
-  truststore (project: NamedResource, environmentName: string): CertificateView[] {
+  async truststore (project: NamedResource, environmentName: string): Promise<CertificateView[]> {
     if (project.name !== ADMIN_PROJECT) throw new BadRequestError(`Truststore certificates are only available in the ${ADMIN_PROJECT} project!`)
     if (environmentName.trim() === '') throw new BadRequestError('environmentName value can not be empty!')
-    const environment = this.#store.environments.findByName(environmentName)
+    const environment = await this.#store.environments.findByName(environmentName)
     if (environment === undefined) throw new BadRequestError(`Environment (${environmentName.slice(0, 64)}) is not found or user does not have privilege to access it!`)
-    return this.#store.certificates.listByProject(project.id)
+    return (await this.#store.certificates.listByProject(project.id))
       .map(record => ({ ...record, copies: record.copies.filter(copy => copy.environmentId === environment.id) }))
       .filter(record => record.copies.length > 0)
       .map(record => view(record, true))
   }
 
-  get (project: NamedResource, name: string): CertificateView {
-    return view(this.#find(project, name), true)
+  async get (project: NamedResource, name: string): Promise<CertificateView> {
+    return view(await this.#find(project, name), true)
   }
 
   /** Apinizer's export: a ZIP of one DER `.cer` per environment, named `<certificate>-<environment>.cer`. */
-  exportZip (project: NamedResource, name: string): Buffer {
-    const record = this.#find(project, name)
+  async exportZip (project: NamedResource, name: string): Promise<Buffer> {
+    const record = await this.#find(project, name)
     return zip(record.copies.map(copy => ({ name: safeFileName(`${name}-${copy.environmentName}`, 'cer'), data: copy.der })), new Date(record.updatedAt))
   }
 
-  #find (project: NamedResource, name: string): CertificateRecord {
-    const record = this.#store.certificates.findByName(project.id, name)
+  async #find (project: NamedResource, name: string, repositories: Repositories = this.#store): Promise<CertificateRecord> {
+    const record = await repositories.certificates.findByName(project.id, name)
     if (record === undefined) throw certificateNotFound(name)
     return record
   }
 
   /** The form checked in Apinizer's order, the file read, the environments found. */
-  #read (project: NamedResource, form: CertificateForm, name: string): { description: string, alias: string, der: Buffer, environments: NamedResource[] } {
+  async #read (project: NamedResource, form: CertificateForm, name: string): Promise<{ description: string, alias: string, der: Buffer, environments: NamedResource[] }> {
     const alias = required(form, 'alias')
     if (!isPrintableText(alias, 255)) throw new BadRequestError('alias must be printable text of 1 to 255 characters')
     const description = form.certificateDescription ?? ''
@@ -115,11 +115,12 @@ export class CertificateService {
     const pem = required(form, 'pemEncodedFile')
     const names = [...new Set(required(form, 'environmentList').split(',').map(environment => environment.trim()).filter(environment => environment !== ''))]
     if (names.length === 0) throw new BadRequestError('environmentList value can not be empty!')
-    const environments = names.map(environmentName => {
-      const environment = this.#store.environments.findByName(environmentName)
+    const environments: NamedResource[] = []
+    for (const environmentName of names) {
+      const environment = await this.#store.environments.findByName(environmentName)
       if (environment === undefined) throw new BadRequestError(`Environment (name: ${environmentName.slice(0, 64)}) is not found!`)
-      return environment
-    })
+      environments.push(environment)
+    }
     let der: Buffer
     try {
       der = readPemCertificate(pem)
@@ -135,38 +136,38 @@ export class CertificateService {
 
   async create (project: NamedResource, form: CertificateForm, actor: Actor): Promise<DeploymentResult> {
     const name = required(form, 'certificateName')
-    const { description, alias, der, environments } = this.#read(project, form, name)
+    const { description, alias, der, environments } = await this.#read(project, form, name)
     const copies = environments.map(environment => ({ environmentId: environment.id, alias, der }))
-    await this.#commit(project, name, actor, 'certificate.create', () =>
-      this.#store.certificates.insert({ projectId: project.id, name, description, copies }), alias)
+    await this.#commit(project, name, actor, 'certificate.create', async tx =>
+      await tx.certificates.insert({ projectId: project.id, name, description, copies }), alias)
     return describeDeployment(environments.map(environment => ({ environmentName: environment.name })), 'Deployment')
   }
 
   /** Apinizer: the old certificate goes and the new one comes; the name (in the path) stays. */
   async update (project: NamedResource, name: string, form: CertificateForm, actor: Actor, options: SourceUpdateOptions = {}): Promise<DeploymentResult> {
-    this.#find(project, name)
+    await this.#find(project, name)
     refuseReferencedJwksUpdate(options, 'certificate')
-    const { description, alias, der, environments } = this.#read(project, form, name)
+    const { description, alias, der, environments } = await this.#read(project, form, name)
     const copies = environments.map(environment => ({ environmentId: environment.id, alias, der }))
-    await this.#commit(project, name, actor, 'certificate.update', () =>
-      this.#store.certificates.replace(this.#find(project, name).id, { projectId: project.id, name, description, copies }), alias)
+    await this.#commit(project, name, actor, 'certificate.update', async tx =>
+      await tx.certificates.replace((await this.#find(project, name, tx)).id, { projectId: project.id, name, description, copies }), alias)
     return describeDeployment(environments.map(environment => ({ environmentName: environment.name })), 'Deployment')
   }
 
   /** Removes it from every environment; JWKs made from it keep their key and lose the link (their sourceId). */
   async delete (project: NamedResource, name: string, actor: Actor): Promise<DeploymentResult> {
-    this.#find(project, name)
-    const removed = await this.#commit(project, name, actor, 'certificate.delete', () => {
-      const current = this.#find(project, name)
-      this.#store.jwks.detachFromSource(current.id)
-      this.#store.certificates.delete(current.id)
+    await this.#find(project, name)
+    const removed = await this.#commit(project, name, actor, 'certificate.delete', async tx => {
+      const current = await this.#find(project, name, tx)
+      await tx.jwks.detachFromSource(current.id)
+      await tx.certificates.delete(current.id)
       return current
     })
-    this.#store.purgeDeleted()
+    await this.#store.purgeDeleted()
     return describeDeployment(removed.copies.map(copy => ({ environmentName: copy.environmentName })), 'Undeployment')
   }
 
-  async #commit (project: NamedResource, name: string, actor: Actor, action: string, change: () => CertificateRecord, alias?: string): Promise<CertificateRecord> {
+  async #commit (project: NamedResource, name: string, actor: Actor, action: string, change: (tx: Repositories) => Promise<CertificateRecord>, alias?: string): Promise<CertificateRecord> {
     try {
       return await commitAudited(this.#store, { actor, action, project, name }, change)
     } catch (err) {

@@ -13,7 +13,7 @@ export class Environments {
     this.#store = store
   }
 
-  list (): EnvironmentView[] {
-    return this.#store.environments.list().map(({ name, description }) => ({ name, description }))
+  async list (): Promise<EnvironmentView[]> {
+    return (await this.#store.environments.list()).map(({ name, description }) => ({ name, description }))
   }
 }

@@ -23,11 +23,11 @@ export interface ImportSource {
 /** The project's stored sources, found by name (the service knows the project). */
 export interface SourceLookup {
   /** the DER of the certificate's copy in that environment; throws the client's 400 when there is none */
-  certificate: (certificateName: string, environmentName: string) => { id: string, der: Buffer }
+  certificate: (certificateName: string, environmentName: string) => Promise<{ id: string, der: Buffer }>
   /** the JWK members of the key's copy in that environment, public or with its private part; throws the client's 400 when there is none */
-  key: (keyName: string, environmentName: string, part: 'public' | 'private') => { id: string, jwk: Record<string, unknown> }
+  key: (keyName: string, environmentName: string, part: 'public' | 'private') => Promise<{ id: string, jwk: Record<string, unknown> }>
   /** the JWK members of an alias of the keystore's copy in that environment, with its chain; throws the client's 400 when there is none */
-  keystore: (keystoreName: string, environmentName: string, aliasName: string) => { id: string, jwk: Record<string, unknown>, x5c?: string[], thumbprint?: string }
+  keystore: (keystoreName: string, environmentName: string, aliasName: string) => Promise<{ id: string, jwk: Record<string, unknown>, x5c?: string[], thumbprint?: string }>
 }
 
 const URL_FIELDS = ['url', 'urlOptionConnectTimeout', 'urlOptionReadTimeout', 'urlOptionSizeLimit'] as const
@@ -75,9 +75,9 @@ export async function loadImportDocument (body: CreateJwkBody, fetcher: UrlFetch
     if (body.jwkStr === undefined || body.jwkStr.trim() === '') throw new BadRequestError('JWK string is required for COPY_PASTE source type!')
     return { sourceType, sourceUrl: null, sourceId: null, jwk: pickJwk(parseJwkDocument(body.jwkStr, 'jwkStr'), body.kid, 'jwkStr') }
   }
-  if (sourceType === 'CERTIFICATE') return fromCertificate(body, lookup)
-  if (sourceType === 'PUBLIC_KEY' || sourceType === 'PRIVATE_KEY') return fromKey(body, sourceType, lookup)
-  if (sourceType === 'KEYSTORE') return fromKeystore(body, lookup)
+  if (sourceType === 'CERTIFICATE') return await fromCertificate(body, lookup)
+  if (sourceType === 'PUBLIC_KEY' || sourceType === 'PRIVATE_KEY') return await fromKey(body, sourceType, lookup)
+  if (sourceType === 'KEYSTORE') return await fromKeystore(body, lookup)
   if (body.url === undefined || body.url.trim() === '') throw new BadRequestError('URL is required for URL source type!')
   const url = parseHttpUrl(body.url.trim())
   const shown = displayUrl(url)
@@ -98,10 +98,10 @@ function usageOf (body: CreateJwkBody, sourceType: string): { environmentName: s
 }
 
 /** A stored key's public part (PUBLIC_KEY) or the whole key (PRIVATE_KEY), its use and algorithm from the request. */
-function fromKey (body: CreateJwkBody, sourceType: 'PUBLIC_KEY' | 'PRIVATE_KEY', lookup: SourceLookup): ImportSource {
+async function fromKey (body: CreateJwkBody, sourceType: 'PUBLIC_KEY' | 'PRIVATE_KEY', lookup: SourceLookup): Promise<ImportSource> {
   const keyName = requiredFor(body.keyName, 'Key name', sourceType)
   const { environmentName, use, algorithm } = usageOf(body, sourceType)
-  const { id, jwk } = lookup.key(keyName, environmentName, sourceType === 'PRIVATE_KEY' ? 'private' : 'public')
+  const { id, jwk } = await lookup.key(keyName, environmentName, sourceType === 'PRIVATE_KEY' ? 'private' : 'public')
   return {
     sourceType,
     sourceUrl: null,
@@ -112,10 +112,10 @@ function fromKey (body: CreateJwkBody, sourceType: 'PUBLIC_KEY' | 'PRIVATE_KEY',
 }
 
 /** The certificate's public key, its use and algorithm from the request, its dates and x5c from the certificate. */
-function fromCertificate (body: CreateJwkBody, lookup: SourceLookup): ImportSource {
+async function fromCertificate (body: CreateJwkBody, lookup: SourceLookup): Promise<ImportSource> {
   const certificateName = requiredFor(body.certificateName, 'Certificate name', 'CERTIFICATE')
   const { environmentName, use, algorithm } = usageOf(body, 'CERTIFICATE')
-  const { id, der } = lookup.certificate(certificateName, environmentName)
+  const { id, der } = await lookup.certificate(certificateName, environmentName)
   const { x5c, 'x5t#S256': thumbprint, ...jwk } = certificateJwk(der)
   if (body.kid !== undefined) jwk.kid = body.kid
   return {
@@ -129,11 +129,11 @@ function fromCertificate (body: CreateJwkBody, lookup: SourceLookup): ImportSour
 }
 
 /** An alias of a stored keystore: its key (with the private members it has), its use and algorithm from the request, its chain as x5c. */
-function fromKeystore (body: CreateJwkBody, lookup: SourceLookup): ImportSource {
+async function fromKeystore (body: CreateJwkBody, lookup: SourceLookup): Promise<ImportSource> {
   const keyStoreName = requiredFor(body.keyStoreName, 'Keystore name', 'KEYSTORE')
   const aliasName = requiredFor(body.aliasName, 'Alias name', 'KEYSTORE')
   const { environmentName, use, algorithm } = usageOf(body, 'KEYSTORE')
-  const { id, jwk, x5c, thumbprint } = lookup.keystore(keyStoreName, environmentName, aliasName)
+  const { id, jwk, x5c, thumbprint } = await lookup.keystore(keyStoreName, environmentName, aliasName)
   return {
     sourceType: 'KEYSTORE',
     sourceUrl: null,

@@ -4,7 +4,7 @@ import type { Jwk } from '../crypto/jwk.js'
 import { splitJwk } from '../crypto/jwk.js'
 import { jwkToPem } from '../crypto/pem.js'
 import { timeKid } from '../crypto/kid.js'
-import { jwkAdditionalData, type Sealer } from '../crypto/sealer.js'
+import { jwkAdditionalData } from '../crypto/sealer.js'
 import type { Deployer } from '../deploy/deployer.js'
 import { BadRequestError, FetchFailedError, certificateNotFound, jwkNotFound, jwkNotFoundForUpdate, projectNotFound } from '../errors.js'
 import { laneOfTask, type KeygenPool } from '../pool/keygen-pool.js'
@@ -18,7 +18,7 @@ import type { AuditEntry } from '../store/audit.js'
 import type { Announcement } from '../store/group-commit.js'
 import type { JwkRecord, KidAssignment, ListPage } from '../store/jwks.js'
 import type { NamedResource } from '../store/named-resources.js'
-import type { Store } from '../store/store.js'
+import type { Repositories, Store } from '../store/store.js'
 import { planGeneration, type GenerationPlan } from './generate-plan.js'
 import type { UrlFetcher } from './fetch-url.js'
 import { loadImportDocument, type ImportSource, type SourceLookup } from './import-plan.js'
@@ -26,8 +26,11 @@ import { describeDeployment } from './deployment-result.js'
 import { draftImport, type Draft } from './import-draft.js'
 import { toDetail, toItem, type JwkDetail, type JwkItem } from './jwk-view.js'
 
-/** Seals and opens private members: a Sealer, or the Vault that follows master-key rotations. */
-export type SealingKey = Pick<Sealer, 'sealJson' | 'openJson'>
+/** Seals and opens private members: the Vault, which follows master-key rotations. */
+export interface SealingKey {
+  sealJson: (value: unknown, additionalData: string) => Promise<string>
+  openJson: <T>(blob: string, additionalData: string) => Promise<T>
+}
 
 /** Who asked, for the audit log. */
 export interface Actor {
@@ -99,16 +102,16 @@ export class JwkService {
   }
 
   /** The key, or the route's not-found error (built only when needed: an Error captures a stack). */
-  #find (project: NamedResource, name: string, notFound: (name: string) => Error = jwkNotFound): JwkRecord {
-    const record = this.#store.jwks.findByName(project.id, name)
+  async #find (project: NamedResource, name: string, notFound: (name: string) => Error = jwkNotFound, repositories: Repositories = this.#store): Promise<JwkRecord> {
+    const record = await repositories.jwks.findByName(project.id, name)
     if (record === undefined) throw notFound(name)
     return record
   }
 
   /** Cheap early answers; the insert transaction re-checks both under its lock. */
-  #assertFree (project: NamedResource, name: string, kid: string | undefined): void {
-    if (this.#store.jwks.nameHolder(project.id, name)) throw nameTaken(name)
-    const holder = kid === undefined ? undefined : this.#store.jwks.kidHolder(project.id, kid)
+  async #assertFree (project: NamedResource, name: string, kid: string | undefined): Promise<void> {
+    if (await this.#store.jwks.nameHolder(project.id, name)) throw nameTaken(name)
+    const holder = kid === undefined ? undefined : await this.#store.jwks.kidHolder(project.id, kid)
     if (holder !== undefined) throw kidTaken(kid as string, holder)
   }
 
@@ -116,10 +119,10 @@ export class JwkService {
    * A change and its audit entry commit together: one group-commit write,
    * one fsync for both. A deploy that then fails somewhere adds an entry.
    */
-  async #commitAudited (actor: Actor, action: string, project: NamedResource, change: () => JwkRecord, slot?: Announcement): Promise<JwkRecord> {
-    return await (slot ?? this.#store.commits).run(() => {
-      const record = change()
-      this.#store.audit.append(auditEntry(actor, action, project, record, 'success'))
+  async #commitAudited (actor: Actor, action: string, project: NamedResource, change: (tx: Repositories) => Promise<JwkRecord>, slot?: Announcement<Repositories>): Promise<JwkRecord> {
+    return await (slot ?? this.#store.commits).run(async tx => {
+      const record = await change(tx)
+      await tx.audit.append(auditEntry(actor, action, project, record, 'success'))
       return record
     })
   }
@@ -129,25 +132,25 @@ export class JwkService {
       ? describeDeployment(await this.#deployer.undeploy(record), 'Undeployment')
       : describeDeployment(await this.#deployer.deploy(record, project.name), 'Deployment')
     if (!result.success) {
-      await this.#store.commits.run(() => this.#store.audit.append(auditEntry(actor, action, project, record, `partial: ${result.message}`)))
+      await this.#store.commits.run(async tx => await tx.audit.append(auditEntry(actor, action, project, record, `partial: ${result.message}`)))
     }
     return result
   }
 
   /** Seal, commit, deploy: the common end of generate and create. */
-  async #commitAndDeploy (project: NamedResource, draft: Draft, kid: KidAssignment, actor: Actor, action: string, slot?: Announcement): Promise<DeployedJwk> {
+  async #commitAndDeploy (project: NamedResource, draft: Draft, kid: KidAssignment, actor: Actor, action: string, slot?: Announcement<Repositories>): Promise<DeployedJwk> {
     const id = randomUUID()
     const { privateMembers, ...fields } = draft
     let record: JwkRecord
     try {
-      record = await this.#commitAudited(actor, action, project, () => this.#store.jwks.insert({
+      record = await this.#commitAudited(actor, action, project, async tx => await tx.jwks.insert({
         ...fields,
         id,
         projectId: project.id,
         // Sealed inside the commit's write transaction: a master-key rotation
         // (another process) cannot commit between this seal and the insert,
         // which would store a blob under the key it just retired.
-        sealedPrivate: privateMembers === undefined ? null : this.#sealer.sealJson(privateMembers, jwkAdditionalData(id)),
+        sealedPrivate: privateMembers === undefined ? null : await this.#sealer.sealJson(privateMembers, jwkAdditionalData(id)),
         createdAt: this.#clock().toISOString()
       }, kid), slot)
     } catch (err) {
@@ -162,7 +165,7 @@ export class JwkService {
   /** Validate, generate in the pool, seal, commit, deploy everywhere: docs/API.md, "Generate". */
   async generate (project: NamedResource, body: GenerateJwkBody, actor: Actor, signal?: AbortSignal): Promise<DeployedJwk> {
     const plan = planGeneration(body, this.#clock())
-    this.#assertFree(project, body.name, body.kid)
+    await this.#assertFree(project, body.name, body.kid)
     // Tell the group commit a quick key's write is coming, so a burst of them shares one commit.
     // RSA keys take long enough that waiting for one would only delay the others.
     const slot = laneOfTask(plan.task) === 'light' ? this.#store.commits.announce() : undefined
@@ -192,7 +195,7 @@ export class JwkService {
 
   /** A key from a pasted JWK (Set), one fetched from a URL or a stored certificate, vetted by really importing it. */
   async create (project: NamedResource, body: CreateJwkBody, actor: Actor, signal?: AbortSignal): Promise<DeployedJwk> {
-    this.#assertFree(project, body.name, body.kid)
+    await this.#assertFree(project, body.name, body.kid)
     const source = await loadImportDocument(body, this.#fetcher, this.#sourcesOf(project), signal)
     const draft = await this.#vetImport(body, source, signal)
     const kid = draft.publicJwk.kid === undefined ? { kind: 'none' as const } : { kind: 'exact' as const, kid: String(draft.publicJwk.kid) }
@@ -201,21 +204,21 @@ export class JwkService {
 
   /** parse-from-key: the whole key when its copy in the environment has a private part, its public part when not. */
   async parseFromKey (project: NamedResource, body: ParseFromKeyBody, actor: Actor, signal?: AbortSignal): Promise<DeployedJwk> {
-    const sourceType = this.#keys.hasPrivate(project, body.keyName, body.environmentName) ? 'PRIVATE_KEY' : 'PUBLIC_KEY'
+    const sourceType = await this.#keys.hasPrivate(project, body.keyName, body.environmentName) ? 'PRIVATE_KEY' : 'PUBLIC_KEY'
     return await this.create(project, { ...body, sourceType }, actor, signal)
   }
 
   #sourcesOf (project: NamedResource): SourceLookup {
     return {
-      certificate: (certificateName, environmentName) => {
-        const certificate = this.#store.certificates.findByName(project.id, certificateName)
+      certificate: async (certificateName, environmentName) => {
+        const certificate = await this.#store.certificates.findByName(project.id, certificateName)
         if (certificate === undefined) throw certificateNotFound(certificateName)
         const copy = certificate.copies.find(candidate => candidate.environmentName === environmentName)
         if (copy === undefined) throw new BadRequestError(`Certificate (name: ${certificateName}) is not deployed to environment (name: ${environmentName.slice(0, 64)})`)
         return { id: certificate.id, der: copy.der }
       },
-      key: (keyName, environmentName, part) => this.#keys.jwkOf(project, keyName, environmentName, part),
-      keystore: (keystoreName, environmentName, aliasName) => this.#keystores.jwkOf(project, keystoreName, environmentName, aliasName)
+      key: async (keyName, environmentName, part) => await this.#keys.jwkOf(project, keyName, environmentName, part),
+      keystore: async (keystoreName, environmentName, aliasName) => await this.#keystores.jwkOf(project, keystoreName, environmentName, aliasName)
     }
   }
 
@@ -237,12 +240,12 @@ export class JwkService {
 
   /** Rename and/or redescribe; the key material and kid stay, the link to a source goes (as Apinizer documents); redeploys. */
   async update (project: NamedResource, name: string, body: UpdateJwkBody, actor: Actor): Promise<DeployedJwk> {
-    this.#find(project, name, jwkNotFoundForUpdate)
+    await this.#find(project, name, jwkNotFoundForUpdate)
     let record: JwkRecord
     try {
       // Read again under the write lock: a delete, rename or master-key
       // rotation committed since the check above must not be written over.
-      record = await this.#commitAudited(actor, 'jwk.update', project, () => this.#store.jwks.update(this.#find(project, name, jwkNotFoundForUpdate), body))
+      record = await this.#commitAudited(actor, 'jwk.update', project, async tx => await tx.jwks.update(await this.#find(project, name, jwkNotFoundForUpdate, tx), body))
     } catch (err) {
       if (err instanceof NameTakenError) throw new BadRequestError(`JWK (name: ${body.name}) is already exist!`)
       throw err
@@ -252,14 +255,14 @@ export class JwkService {
 
   /** Remove, then undeploy; a snapshot left by a failing environment is removed by the next reconcile. */
   async delete (project: NamedResource, name: string, actor: Actor): Promise<DeployedJwk> {
-    this.#find(project, name)
+    await this.#find(project, name)
     // Found again under the write lock: of two racing deletes, the second is a 404.
-    const record = await this.#commitAudited(actor, 'jwk.delete', project, () => {
-      const current = this.#find(project, name)
-      this.#store.jwks.delete(current.id)
+    const record = await this.#commitAudited(actor, 'jwk.delete', project, async tx => {
+      const current = await this.#find(project, name, jwkNotFound, tx)
+      await tx.jwks.delete(current.id)
       return current
     })
-    this.#store.purgeDeleted()
+    await this.#store.purgeDeleted()
     return { record, deploymentResult: await this.#deployAudited(actor, 'jwk.delete', project, record, true) }
   }
 
@@ -267,38 +270,38 @@ export class JwkService {
    * Every key's item, or one page of them by name. A full page also says
    * where the next one starts; only a short page proves there is no more.
    */
-  list (project: NamedResource, page: ListPage = {}): { items: JwkItem[], next?: string } {
-    const records = this.#store.jwks.listByProject(project.id, page)
+  async list (project: NamedResource, page: ListPage = {}): Promise<{ items: JwkItem[], next?: string }> {
+    const records = await this.#store.jwks.listByProject(project.id, page)
     const full = page.limit !== undefined && records.length === page.limit
     return { items: records.map(record => toItem(record, project)), next: full ? records[records.length - 1]!.name : undefined }
   }
 
-  #openPrivate (record: JwkRecord, publicOnly: boolean): Record<string, string> | undefined {
+  async #openPrivate (record: JwkRecord, publicOnly: boolean): Promise<Record<string, string> | undefined> {
     return publicOnly || record.sealedPrivate === null
       ? undefined
-      : this.#sealer.openJson<Record<string, string>>(record.sealedPrivate, jwkAdditionalData(record.id))
+      : await this.#sealer.openJson<Record<string, string>>(record.sealedPrivate, jwkAdditionalData(record.id))
   }
 
-  get (project: NamedResource, name: string, options: { publicOnly: boolean }): JwkDetail {
-    const record = this.#find(project, name)
-    return toDetail(record, project, this.#openPrivate(record, options.publicOnly))
+  async get (project: NamedResource, name: string, options: { publicOnly: boolean }): Promise<JwkDetail> {
+    const record = await this.#find(project, name)
+    return toDetail(record, project, await this.#openPrivate(record, options.publicOnly))
   }
 
   /** The key alone, as a JWK Set document. */
-  exportSet (project: NamedResource, name: string, options: { publicOnly: boolean }): { keys: Jwk[] } {
-    return { keys: [this.#exportJwk(project, name, options)] }
+  async exportSet (project: NamedResource, name: string, options: { publicOnly: boolean }): Promise<{ keys: Jwk[] }> {
+    return { keys: [await this.#exportJwk(project, name, options)] }
   }
 
   /** The key as PEM: PKCS#8 with its private part, SPKI without (or with `publicOnly`). Symmetric keys have no PEM form. */
-  exportPem (project: NamedResource, name: string, options: { publicOnly: boolean }): { pem: string, part: 'private' | 'public' } {
-    const jwk = this.#exportJwk(project, name, options)
+  async exportPem (project: NamedResource, name: string, options: { publicOnly: boolean }): Promise<{ pem: string, part: 'private' | 'public' }> {
+    const jwk = await this.#exportJwk(project, name, options)
     if (jwk.kty === 'oct') throw new BadRequestError(`JWK (name: ${name}) is a symmetric (OCT) key: it has no PEM form; export it as a JWK Set`)
     return jwkToPem(jwk)
   }
 
-  #exportJwk (project: NamedResource, name: string, options: { publicOnly: boolean }): Jwk {
-    const record = this.#find(project, name)
-    const detail = toDetail(record, project, this.#openPrivate(record, options.publicOnly))
+  async #exportJwk (project: NamedResource, name: string, options: { publicOnly: boolean }): Promise<Jwk> {
+    const record = await this.#find(project, name)
+    const detail = toDetail(record, project, await this.#openPrivate(record, options.publicOnly))
     return detail[record.type.toLowerCase()] as Jwk
   }
 }

@@ -8,7 +8,7 @@ import type { CreateKeyBody, UpdateKeyBody } from '../schemas/keys.js'
 import { KeyRepository, type KeyRecord, type NewKey } from '../store/crypto-keys.js'
 import { NameTakenError, ProjectGoneError } from '../store/errors.js'
 import type { NamedResource } from '../store/named-resources.js'
-import type { Store } from '../store/store.js'
+import type { Repositories, Store } from '../store/store.js'
 import { commitAudited } from './audited-commit.js'
 import { listedEnvironments } from './listed-environments.js'
 import { describeDeployment } from './deployment-result.js'
@@ -69,40 +69,40 @@ export class KeyService {
     this.#keygen = deps.keygen
   }
 
-  list (project: NamedResource): KeyView[] {
-    return this.#store.keys.listByProject(project.id).map(record => this.#view(record, false))
+  async list (project: NamedResource): Promise<KeyView[]> {
+    return await Promise.all((await this.#store.keys.listByProject(project.id)).map(async record => await this.#view(record, false)))
   }
 
-  get (project: NamedResource, name: string, options: { publicOnly: boolean }): KeyView {
-    return this.#view(this.#find(project, name), !options.publicOnly)
+  async get (project: NamedResource, name: string, options: { publicOnly: boolean }): Promise<KeyView> {
+    return await this.#view(await this.#find(project, name), !options.publicOnly)
   }
 
-  #find (project: NamedResource, name: string): KeyRecord {
-    const record = this.#store.keys.findByName(project.id, name)
+  async #find (project: NamedResource, name: string, repositories: Repositories = this.#store): Promise<KeyRecord> {
+    const record = await repositories.keys.findByName(project.id, name)
     if (record === undefined) throw keyNotFound(name)
     return record
   }
 
-  #openPrivate (record: KeyRecord, copy: KeyRecord['copies'][number]): Buffer | undefined {
+  async #openPrivate (record: KeyRecord, copy: KeyRecord['copies'][number]): Promise<Buffer | undefined> {
     if (copy.sealedPrivate === null) return undefined
-    return Buffer.from(this.#sealer.openJson<string>(copy.sealedPrivate, keyAdditionalData(record.id, copy.environmentId)), 'base64')
+    return Buffer.from(await this.#sealer.openJson<string>(copy.sealedPrivate, keyAdditionalData(record.id, copy.environmentId)), 'base64')
   }
 
-  #view (record: KeyRecord, withPrivate: boolean): KeyView {
+  async #view (record: KeyRecord, withPrivate: boolean): Promise<KeyView> {
     return {
       name: record.name,
       description: record.description,
       projectId: record.projectId,
       keyType: record.keyType,
-      cryptoKeyInfoEnvironmentList: record.copies.map(copy => {
-        const privateKey = withPrivate ? this.#openPrivate(record, copy) : undefined
+      cryptoKeyInfoEnvironmentList: await Promise.all(record.copies.map(async copy => {
+        const privateKey = withPrivate ? await this.#openPrivate(record, copy) : undefined
         return {
           environmentName: copy.environmentName,
           publicKey: copy.spki.toString('base64'),
           ...(privateKey === undefined ? {} : { privateKey: privateKey.toString('base64') }),
           hasPrivateKey: copy.sealedPrivate !== null
         }
-      })
+      }))
     }
   }
 
@@ -110,7 +110,7 @@ export class KeyService {
   async #read (id: string, project: NamedResource, name: string, body: CreateKeyBody | UpdateKeyBody, signal?: AbortSignal): Promise<DraftKey> {
     const copies: DraftKey['copies'] = []
     let keyType: StoredKeyType | undefined
-    for (const { entry, environment, shown } of listedEnvironments(this.#store, body.cryptoKeyInfoEnvironmentList, 'cryptoKeyInfoEnvironmentList')) {
+    for (const { entry, environment, shown } of await listedEnvironments(this.#store, body.cryptoKeyInfoEnvironmentList, 'cryptoKeyInfoEnvironmentList')) {
       const read = await this.#keygen.readKey({ publicKey: entry.publicKey, privateKey: entry.privateKey, privateKeyPassword: entry.privateKeyPassword }, signal)
       if (!read.ok) throw new BadRequestError(`${read.reason} (environment: ${shown})`)
       const expected = keyType ?? body.keyType
@@ -128,45 +128,45 @@ export class KeyService {
    * cannot commit between this seal and the insert, so no copy is stored
    * under a key it has just retired.
    */
-  #sealed (key: DraftKey): NewKey {
+  async #sealed (key: DraftKey): Promise<NewKey> {
     return {
       ...key,
-      copies: key.copies.map(({ pkcs8, ...copy }) => ({ ...copy, sealedPrivate: pkcs8 === undefined ? null : this.#sealer.sealJson(pkcs8, keyAdditionalData(key.id, copy.environmentId)) }))
+      copies: await Promise.all(key.copies.map(async ({ pkcs8, ...copy }) => ({ ...copy, sealedPrivate: pkcs8 === undefined ? null : await this.#sealer.sealJson(pkcs8, keyAdditionalData(key.id, copy.environmentId)) })))
     }
   }
 
   async create (project: NamedResource, body: CreateKeyBody, actor: Actor, signal?: AbortSignal): Promise<DeploymentResult> {
-    if (this.#store.keys.findByName(project.id, body.name) !== undefined) throw nameTaken(body.name)
+    if (await this.#store.keys.findByName(project.id, body.name) !== undefined) throw nameTaken(body.name)
     const key = await this.#read(KeyRepository.newId(), project, body.name, body, signal)
-    const record = await this.#commit(project, key.name, actor, 'key.create', () => this.#store.keys.insert(this.#sealed(key)))
+    const record = await this.#commit(project, key.name, actor, 'key.create', async tx => await tx.keys.insert(await this.#sealed(key)))
     return describeDeployment(record.copies, 'Deployment')
   }
 
   /** The complete key again (Apinizer): description, type and every environment's key replaced; a name in the body renames it. */
   async update (project: NamedResource, name: string, body: UpdateKeyBody, actor: Actor, options: UpdateOptions = {}): Promise<DeploymentResult> {
-    const current = this.#find(project, name)
+    const current = await this.#find(project, name)
     refuseReferencedJwksUpdate(options, 'key')
     const signal = options.signal
     const newName = body.name ?? name
-    if (newName !== name && this.#store.keys.findByName(project.id, newName) !== undefined) throw nameTaken(newName)
+    if (newName !== name && await this.#store.keys.findByName(project.id, newName) !== undefined) throw nameTaken(newName)
     const key = await this.#read(current.id, project, newName, body, signal)
-    const record = await this.#commit(project, newName, actor, 'key.update', () => {
-      if (this.#store.keys.findByName(project.id, name)?.id !== current.id) throw keyNotFound(name)
-      return this.#store.keys.replace(this.#sealed(key))
+    const record = await this.#commit(project, newName, actor, 'key.update', async tx => {
+      if ((await tx.keys.findByName(project.id, name))?.id !== current.id) throw keyNotFound(name)
+      return await tx.keys.replace(await this.#sealed(key))
     })
     return describeDeployment(record.copies, 'Deployment')
   }
 
   /** Removes it from every environment; JWKs made from it keep their key and lose the link (their sourceId). */
   async delete (project: NamedResource, name: string, actor: Actor): Promise<DeploymentResult> {
-    this.#find(project, name)
-    const removed = await this.#commit(project, name, actor, 'key.delete', () => {
-      const current = this.#find(project, name)
-      this.#store.jwks.detachFromSource(current.id)
-      this.#store.keys.delete(current.id)
+    await this.#find(project, name)
+    const removed = await this.#commit(project, name, actor, 'key.delete', async tx => {
+      const current = await this.#find(project, name, tx)
+      await tx.jwks.detachFromSource(current.id)
+      await tx.keys.delete(current.id)
       return current
     })
-    this.#store.purgeDeleted()
+    await this.#store.purgeDeleted()
     return describeDeployment(removed.copies, 'Undeployment')
   }
 
@@ -175,11 +175,11 @@ export class KeyService {
    * PEM, or every environment's in a ZIP of `<key>-<environment>.pem`.
    * PKCS#8 where the copy has a private part (unless publicOnly), SPKI where not.
    */
-  exportFile (project: NamedResource, name: string, options: { environmentName?: string, publicOnly: boolean }): { pem: string } | { zip: Buffer } {
-    const record = this.#find(project, name)
+  async exportFile (project: NamedResource, name: string, options: { environmentName?: string, publicOnly: boolean }): Promise<{ pem: string } | { zip: Buffer }> {
+    const record = await this.#find(project, name)
     if (record.copies.length === 0) throw new BadRequestError(`(${name}) carries no environment material to export!`)
-    const pemOf = (copy: KeyRecord['copies'][number]): string => {
-      const pkcs8 = options.publicOnly ? undefined : this.#openPrivate(record, copy)
+    const pemOf = async (copy: KeyRecord['copies'][number]): Promise<string> => {
+      const pkcs8 = options.publicOnly ? undefined : await this.#openPrivate(record, copy)
       return pkcs8 === undefined
         ? createPublicKey({ key: copy.spki, format: 'der', type: 'spki' }).export({ type: 'spki', format: 'pem' }) as string
         : createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({ type: 'pkcs8', format: 'pem' }) as string
@@ -189,9 +189,9 @@ export class KeyService {
       if (copy === undefined) {
         throw new BadRequestError(`(${name}) has no material for environment (${options.environmentName.slice(0, 64)})! Available: ${record.copies.map(one => one.environmentName).join(', ')}`)
       }
-      return { pem: pemOf(copy) }
+      return { pem: await pemOf(copy) }
     }
-    const entries = record.copies.map(copy => ({ name: safeFileName(`${name}-${copy.environmentName}`, 'pem'), data: Buffer.from(pemOf(copy)) }))
+    const entries = await Promise.all(record.copies.map(async copy => ({ name: safeFileName(`${name}-${copy.environmentName}`, 'pem'), data: Buffer.from(await pemOf(copy)) })))
     return { zip: zip(entries, new Date(record.updatedAt)) }
   }
 
@@ -199,22 +199,22 @@ export class KeyService {
    * The JWK members of one environment's copy, for a JWK made from the key:
    * public members only, or with the private ones (which the copy must have).
    */
-  jwkOf (project: NamedResource, keyName: string, environmentName: string, part: KeyPart): { id: string, jwk: Jwk } {
-    const record = this.#find(project, keyName)
+  async jwkOf (project: NamedResource, keyName: string, environmentName: string, part: KeyPart): Promise<{ id: string, jwk: Jwk }> {
+    const record = await this.#find(project, keyName)
     const copy = record.copies.find(candidate => candidate.environmentName === environmentName)
     if (copy === undefined) throw new BadRequestError(`Key (name: ${keyName}) is not deployed to environment (name: ${environmentName.slice(0, 64)})`)
     if (part === 'public') return { id: record.id, jwk: createPublicKey({ key: copy.spki, format: 'der', type: 'spki' }).export({ format: 'jwk' }) as Jwk }
-    const pkcs8 = this.#openPrivate(record, copy)
+    const pkcs8 = await this.#openPrivate(record, copy)
     if (pkcs8 === undefined) throw new BadRequestError(`Key (name: ${keyName}) has no private key in environment (name: ${environmentName.slice(0, 64)}); use source type PUBLIC_KEY`)
     return { id: record.id, jwk: createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({ format: 'jwk' }) as Jwk }
   }
 
   /** Whether the copy has a private part: parse-from-key takes it when there is one. */
-  hasPrivate (project: NamedResource, keyName: string, environmentName: string): boolean {
-    return this.#find(project, keyName).copies.some(copy => copy.environmentName === environmentName && copy.sealedPrivate !== null)
+  async hasPrivate (project: NamedResource, keyName: string, environmentName: string): Promise<boolean> {
+    return (await this.#find(project, keyName)).copies.some(copy => copy.environmentName === environmentName && copy.sealedPrivate !== null)
   }
 
-  async #commit (project: NamedResource, name: string, actor: Actor, action: string, change: () => KeyRecord): Promise<KeyRecord> {
+  async #commit (project: NamedResource, name: string, actor: Actor, action: string, change: (tx: Repositories) => Promise<KeyRecord>): Promise<KeyRecord> {
     try {
       return await commitAudited(this.#store, { actor, action, project, name }, change)
     } catch (err) {

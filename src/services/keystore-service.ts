@@ -8,7 +8,7 @@ import type { CreateKeystoreBody, UpdateKeystoreBody } from '../schemas/keystore
 import { NameTakenError, ProjectGoneError } from '../store/errors.js'
 import { KeystoreRepository, type AliasSummary, type KeystoreRecord, type NewKeystore } from '../store/keystores.js'
 import type { NamedResource } from '../store/named-resources.js'
-import type { Store } from '../store/store.js'
+import type { Repositories, Store } from '../store/store.js'
 import { commitAudited } from './audited-commit.js'
 import { describeDeployment } from './deployment-result.js'
 import { listedEnvironments } from './listed-environments.js'
@@ -63,42 +63,42 @@ export class KeystoreService {
     this.#keygen = deps.keygen
   }
 
-  list (project: NamedResource): KeystoreView[] {
-    return this.#store.keystores.listByProject(project.id).map(record => this.#view(record, false))
+  async list (project: NamedResource): Promise<KeystoreView[]> {
+    return await Promise.all((await this.#store.keystores.listByProject(project.id)).map(async record => await this.#view(record, false)))
   }
 
-  get (project: NamedResource, name: string, options: { withFile: boolean }): KeystoreView {
-    return this.#view(this.#find(project, name), options.withFile)
+  async get (project: NamedResource, name: string, options: { withFile: boolean }): Promise<KeystoreView> {
+    return await this.#view(await this.#find(project, name), options.withFile)
   }
 
-  #find (project: NamedResource, name: string): KeystoreRecord {
-    const record = this.#store.keystores.findByName(project.id, name)
+  async #find (project: NamedResource, name: string, repositories: Repositories = this.#store): Promise<KeystoreRecord> {
+    const record = await repositories.keystores.findByName(project.id, name)
     if (record === undefined) throw keystoreNotFound(name)
     return record
   }
 
-  #open (record: KeystoreRecord, copy: KeystoreRecord['copies'][number]): SealedContent {
-    return this.#sealer.openJson<SealedContent>(copy.sealedContent, keystoreAdditionalData(record.id, copy.environmentId))
+  async #open (record: KeystoreRecord, copy: KeystoreRecord['copies'][number]): Promise<SealedContent> {
+    return await this.#sealer.openJson<SealedContent>(copy.sealedContent, keystoreAdditionalData(record.id, copy.environmentId))
   }
 
-  #view (record: KeystoreRecord, withFile: boolean): KeystoreView {
+  async #view (record: KeystoreRecord, withFile: boolean): Promise<KeystoreView> {
     return {
       name: record.name,
       description: record.description,
       projectId: record.projectId,
-      keyStoreEnvironmentList: record.copies.map(copy => ({
+      keyStoreEnvironmentList: await Promise.all(record.copies.map(async copy => ({
         environmentName: copy.environmentName,
         type: copy.type,
-        ...(withFile ? { file: this.#open(record, copy).file } : {}),
+        ...(withFile ? { file: (await this.#open(record, copy)).file } : {}),
         aliasList: copy.aliases
-      }))
+      })))
     }
   }
 
   /** Every environment's keystore opened and vetted in the pool, in the list's order. */
   async #read (id: string, project: NamedResource, name: string, body: CreateKeystoreBody | UpdateKeystoreBody, signal?: AbortSignal): Promise<DraftKeystore> {
     const copies: DraftKeystore['copies'] = []
-    for (const { entry, environment, shown } of listedEnvironments(this.#store, body.keyStoreEnvironmentList, 'keyStoreEnvironmentList')) {
+    for (const { entry, environment, shown } of await listedEnvironments(this.#store, body.keyStoreEnvironmentList, 'keyStoreEnvironmentList')) {
       const read = await this.#keygen.readKeystore({ type: entry.type, file: entry.file, password: entry.password, keyPassword: entry.keyPassword }, signal)
       if (!read.ok) throw new BadRequestError(`${read.reason} (environment: ${shown})`)
       copies.push({
@@ -115,44 +115,44 @@ export class KeystoreService {
   }
 
   /** Sealed inside the commit's write transaction, so a master-key rotation cannot retire the key in between. */
-  #sealed (keystore: DraftKeystore): NewKeystore {
+  async #sealed (keystore: DraftKeystore): Promise<NewKeystore> {
     return {
       ...keystore,
-      copies: keystore.copies.map(({ content, ...copy }) => ({ ...copy, sealedContent: this.#sealer.sealJson(content, keystoreAdditionalData(keystore.id, copy.environmentId)) }))
+      copies: await Promise.all(keystore.copies.map(async ({ content, ...copy }) => ({ ...copy, sealedContent: await this.#sealer.sealJson(content, keystoreAdditionalData(keystore.id, copy.environmentId)) })))
     }
   }
 
   async create (project: NamedResource, body: CreateKeystoreBody, actor: Actor, signal?: AbortSignal): Promise<DeploymentResult> {
-    if (this.#store.keystores.findByName(project.id, body.name) !== undefined) throw nameTaken(body.name)
+    if (await this.#store.keystores.findByName(project.id, body.name) !== undefined) throw nameTaken(body.name)
     const keystore = await this.#read(KeystoreRepository.newId(), project, body.name, body, signal)
-    const record = await this.#commit(project, keystore.name, actor, 'keystore.create', () => this.#store.keystores.insert(this.#sealed(keystore)))
+    const record = await this.#commit(project, keystore.name, actor, 'keystore.create', async tx => await tx.keystores.insert(await this.#sealed(keystore)))
     return describeDeployment(record.copies, 'Deployment')
   }
 
   /** The complete keystore again: every environment's file replaced; a name in the body renames it. */
   async update (project: NamedResource, name: string, body: UpdateKeystoreBody, actor: Actor, options: SourceUpdateOptions & { signal?: AbortSignal } = {}): Promise<DeploymentResult> {
-    const current = this.#find(project, name)
+    const current = await this.#find(project, name)
     refuseReferencedJwksUpdate(options, 'keystore')
     const newName = body.name ?? name
-    if (newName !== name && this.#store.keystores.findByName(project.id, newName) !== undefined) throw nameTaken(newName)
+    if (newName !== name && await this.#store.keystores.findByName(project.id, newName) !== undefined) throw nameTaken(newName)
     const keystore = await this.#read(current.id, project, newName, body, options.signal)
-    const record = await this.#commit(project, newName, actor, 'keystore.update', () => {
-      if (this.#store.keystores.findByName(project.id, name)?.id !== current.id) throw keystoreNotFound(name)
-      return this.#store.keystores.replace(this.#sealed(keystore))
+    const record = await this.#commit(project, newName, actor, 'keystore.update', async tx => {
+      if ((await tx.keystores.findByName(project.id, name))?.id !== current.id) throw keystoreNotFound(name)
+      return await tx.keystores.replace(await this.#sealed(keystore))
     })
     return describeDeployment(record.copies, 'Deployment')
   }
 
   /** Removes it from every environment; JWKs made from it keep their key and lose the link. */
   async delete (project: NamedResource, name: string, actor: Actor): Promise<DeploymentResult> {
-    this.#find(project, name)
-    const removed = await this.#commit(project, name, actor, 'keystore.delete', () => {
-      const current = this.#find(project, name)
-      this.#store.jwks.detachFromSource(current.id)
-      this.#store.keystores.delete(current.id)
+    await this.#find(project, name)
+    const removed = await this.#commit(project, name, actor, 'keystore.delete', async tx => {
+      const current = await this.#find(project, name, tx)
+      await tx.jwks.detachFromSource(current.id)
+      await tx.keystores.delete(current.id)
       return current
     })
-    this.#store.purgeDeleted()
+    await this.#store.purgeDeleted()
     return describeDeployment(removed.copies, 'Undeployment')
   }
 
@@ -160,11 +160,11 @@ export class KeystoreService {
    * The JWK of one alias of one environment's copy: with its private
    * members when the alias holds a key, and its certificate chain as x5c.
    */
-  jwkOf (project: NamedResource, keystoreName: string, environmentName: string, aliasName: string): { id: string, jwk: Jwk, x5c?: string[], thumbprint?: string } {
-    const record = this.#find(project, keystoreName)
+  async jwkOf (project: NamedResource, keystoreName: string, environmentName: string, aliasName: string): Promise<{ id: string, jwk: Jwk, x5c?: string[], thumbprint?: string }> {
+    const record = await this.#find(project, keystoreName)
     const copy = record.copies.find(candidate => candidate.environmentName === environmentName)
     if (copy === undefined) throw new BadRequestError(`Keystore (name: ${keystoreName}) is not deployed to environment (name: ${environmentName.slice(0, 64)})`)
-    const entry = this.#open(record, copy).entries.find(candidate => candidate.alias === aliasName)
+    const entry = (await this.#open(record, copy)).entries.find(candidate => candidate.alias === aliasName)
     if (entry === undefined) {
       throw new BadRequestError(`Keystore (name: ${keystoreName}) has no alias (name: ${aliasName.slice(0, 64)}) in environment (name: ${environmentName.slice(0, 64)}); its aliases: ${copy.aliases.map(alias => alias.aliasName).join(', ')}`)
     }
@@ -176,7 +176,7 @@ export class KeystoreService {
     return { id: record.id, jwk, x5c: entry.certificates, thumbprint }
   }
 
-  async #commit (project: NamedResource, name: string, actor: Actor, action: string, change: () => KeystoreRecord): Promise<KeystoreRecord> {
+  async #commit (project: NamedResource, name: string, actor: Actor, action: string, change: (tx: Repositories) => Promise<KeystoreRecord>): Promise<KeystoreRecord> {
     try {
       return await commitAudited(this.#store, { actor, action, project, name }, change)
     } catch (err) {

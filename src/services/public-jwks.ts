@@ -40,18 +40,18 @@ export class PublicJwks {
     this.#clock = clock
   }
 
-  get (environmentName: string, project: string): PublicJwkSet {
+  async get (environmentName: string, project: string): Promise<PublicJwkSet> {
     const now = this.#clock()
-    const environment = this.#store.environments.findByName(environmentName)
-    if (environment === undefined || this.#store.projects.findByName(project) === undefined) {
+    const environment = await this.#store.environments.findByName(environmentName)
+    if (environment === undefined || await this.#store.projects.findByName(project) === undefined) {
       throw new NotFoundError(`No JWK Set for project (${project.slice(0, 64)}) in environment (${environmentName.slice(0, 64)})`)
     }
     try {
-      const version = this.#deployer.deployedVersion(environment)
+      const version = await this.#deployer.deployedVersion(environment)
       const key = `${environment.id}\0${project}`
       const cached = this.#cache.get(key)
       if (cached !== undefined && cached.version === version && now.getTime() < cached.validUntil) return cached
-      const built = this.#build(environment, project, version, now)
+      const built = await this.#build(environment, project, version, now)
       this.#cache.set(key, built)
       return built
     } catch {
@@ -59,8 +59,8 @@ export class PublicJwks {
     }
   }
 
-  #build (environment: NamedResource, project: string, version: string, now: Date): CachedSet {
-    const live = this.#deployer.deployed(environment, project)
+  async #build (environment: NamedResource, project: string, version: string, now: Date): Promise<CachedSet> {
+    const live = (await this.#deployer.deployed(environment, project))
       .filter(snapshot => snapshot.type !== 'OCT' && Date.parse(snapshot.expirationTime) > now.getTime())
       .sort((a, b) => a.notBeforeTime.localeCompare(b.notBeforeTime) || a.id.localeCompare(b.id))
     const keys: Jwk[] = live.map(snapshot => snapshot.jwk)

@@ -3,6 +3,7 @@ import { ConfigError } from '../config.js'
 import { jwkAdditionalData, keyAdditionalData, keystoreAdditionalData, Sealer } from '../crypto/sealer.js'
 import { reconcileEnvironments } from '../deploy/deployer.js'
 import { writeFileDurably } from '../store/durable-fs.js'
+import type { SqliteBinding } from '../store/database.js'
 import type { Store } from '../store/store.js'
 import { CHECK_KEY, adoptPendingKey, pendingKeyPath, resolveMasterKey, sealCheck, type VaultConfig } from './vault.js'
 
@@ -17,11 +18,11 @@ import { CHECK_KEY, adoptPendingKey, pendingKeyPath, resolveMasterKey, sealCheck
  * running server's vault) finds `.new`, sees it opens the check, and finishes 3.
  * @returns how many private parts (JWKs and stored keys' copies) were re-sealed
  */
-export async function rotateMasterKey (store: Store, config: VaultConfig): Promise<number> {
+export async function rotateMasterKey (store: Store, config: VaultConfig, sqlite?: SqliteBinding): Promise<number> {
   if (config.masterKey !== undefined) {
     throw new ConfigError('the master key comes from JWKD_MASTER_KEY, which jwkd cannot rewrite: keep it in a file (JWKD_MASTER_KEY_FILE) to rotate it')
   }
-  const { sealer: current, masterKey } = resolveMasterKey(store, config)
+  const { sealer: current, masterKey } = await resolveMasterKey(store, config)
   const path = masterKey.path as string
   const nextKey = randomBytes(32)
   const next = new Sealer(nextKey)
@@ -29,29 +30,29 @@ export async function rotateMasterKey (store: Store, config: VaultConfig): Promi
 
   // The rows are read under the write lock: a key a running server commits
   // meanwhile is either re-sealed here or sealed by it under the new key.
-  const resealed = store.writeTransaction(() => {
-    const sealed = store.jwks.sealedPrivates()
+  const resealed = await store.commits.run(async tx => {
+    const sealed = await tx.jwks.sealedPrivates()
     for (const { id, sealedPrivate } of sealed) {
       const aad = jwkAdditionalData(id)
-      store.jwks.reseal(id, next.seal(current.open(sealedPrivate, aad), aad))
+      await tx.jwks.reseal(id, next.seal(current.open(sealedPrivate, aad), aad))
     }
-    const keys = store.keys.sealedPrivates()
+    const keys = await tx.keys.sealedPrivates()
     for (const { keyId, environmentId, sealedPrivate } of keys) {
       const aad = keyAdditionalData(keyId, environmentId)
-      store.keys.reseal(keyId, environmentId, next.seal(current.open(sealedPrivate, aad), aad))
+      await tx.keys.reseal(keyId, environmentId, next.seal(current.open(sealedPrivate, aad), aad))
     }
-    const keystores = store.keystores.sealedContents()
+    const keystores = await tx.keystores.sealedContents()
     for (const { keystoreId, environmentId, sealedContent } of keystores) {
       const aad = keystoreAdditionalData(keystoreId, environmentId)
-      store.keystores.reseal(keystoreId, environmentId, next.seal(current.open(sealedContent, aad), aad))
+      await tx.keystores.reseal(keystoreId, environmentId, next.seal(current.open(sealedContent, aad), aad))
     }
-    store.meta.set(CHECK_KEY, sealCheck(next))
+    await tx.meta.set(CHECK_KEY, sealCheck(next))
     return sealed.length + keys.length + keystores.length
   })
 
   // The blobs sealed under the retired key must not outlive it in the WAL.
-  store.purgeDeleted()
+  await store.purgeDeleted()
   adoptPendingKey(path, nextKey)
-  await reconcileEnvironments(config.dataDir, store)
+  await reconcileEnvironments(config.dataDir, store, sqlite)
   return resealed
 }

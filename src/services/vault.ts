@@ -64,14 +64,14 @@ function readPendingKey (path: string): Buffer | undefined {
  * check value in the meta table. A rotation that committed but did not get
  * to rename its new key file into place (a crash) is finished here.
  */
-export function resolveMasterKey (store: Store, config: VaultConfig): { sealer: Sealer, masterKey: MasterKey, check: string } {
-  const check = store.meta.get(CHECK_KEY)
+export async function resolveMasterKey (store: Store, config: VaultConfig): Promise<{ sealer: Sealer, masterKey: MasterKey, check: string }> {
+  const check = await store.meta.get(CHECK_KEY)
   // Only a data directory that has sealed nothing yet may get a new key file.
   const masterKey = loadMasterKey(config, { create: check === undefined })
   const sealer = new Sealer(masterKey.key)
   if (check === undefined) {
     const created = sealCheck(sealer)
-    store.meta.set(CHECK_KEY, created)
+    await store.commits.run(async tx => await tx.meta.set(CHECK_KEY, created))
     return { sealer, masterKey, check: created }
   }
   const pending = masterKey.path === undefined ? undefined : readPendingKey(masterKey.path)
@@ -97,12 +97,12 @@ export class Vault {
   #check: string
   /** the data_version the check value was last read at */
   #checkedAt = -1
+  #refreshing: Promise<Sealer> | undefined
   readonly masterKey: MasterKey
 
-  constructor (store: Store, config: VaultConfig) {
+  private constructor (store: Store, config: VaultConfig, { sealer, masterKey, check }: Awaited<ReturnType<typeof resolveMasterKey>>) {
     this.#store = store
     this.#config = config
-    const { sealer, masterKey, check } = resolveMasterKey(store, config)
     // At start only: a running server that noticed a rotation must not pull
     // the temp file from under the next rotation's write.
     if (masterKey.path !== undefined) {
@@ -114,25 +114,35 @@ export class Vault {
     this.masterKey = masterKey
   }
 
-  #current (): Sealer {
+  static async open (store: Store, config: VaultConfig): Promise<Vault> {
+    return new Vault(store, config, await resolveMasterKey(store, config))
+  }
+
+  async #current (): Promise<Sealer> {
     // Only another connection's commit (the CLI's rotation) can change the check value.
     const version = this.#store.version.current()
     if (version === this.#checkedAt) return this.#sealer
-    this.#checkedAt = version
-    const check = this.#store.meta.get(CHECK_KEY)
+    // Concurrent callers share one reading: none may go on with the old key while it is read.
+    this.#refreshing ??= this.#refresh(version).finally(() => { this.#refreshing = undefined })
+    return await this.#refreshing
+  }
+
+  async #refresh (version: number): Promise<Sealer> {
+    const check = await this.#store.meta.get(CHECK_KEY)
     if (check !== undefined && check !== this.#check) {
-      const { sealer } = resolveMasterKey(this.#store, this.#config)
+      const { sealer } = await resolveMasterKey(this.#store, this.#config)
       this.#sealer = sealer
       this.#check = check
     }
+    this.#checkedAt = version
     return this.#sealer
   }
 
-  sealJson (value: unknown, additionalData: string): string {
-    return this.#current().sealJson(value, additionalData)
+  async sealJson (value: unknown, additionalData: string): Promise<string> {
+    return (await this.#current()).sealJson(value, additionalData)
   }
 
-  openJson<T> (blob: string, additionalData: string): T {
-    return this.#current().openJson<T>(blob, additionalData)
+  async openJson<T> (blob: string, additionalData: string): Promise<T> {
+    return (await this.#current()).openJson<T>(blob, additionalData)
   }
 }

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js'
 import { statement, type Db } from './database.js'
+import type { Audit } from './repositories.js'
 
 export interface AuditEntry {
   actor: string
@@ -34,7 +35,7 @@ interface Row {
 }
 
 /** Append-only (triggers refuse UPDATE and DELETE): who did what to which key, never key material. */
-export class AuditLog {
+export class AuditLog implements Audit {
   readonly #db: Db
   readonly #clock: Clock
 
@@ -43,13 +44,13 @@ export class AuditLog {
     this.#clock = clock
   }
 
-  append (entry: AuditEntry): void {
+  async append (entry: AuditEntry): Promise<void> {
     statement(this.#db, 'INSERT INTO audit_log (at, actor, action, project, jwk_name, kid, outcome, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(this.#clock().toISOString(), entry.actor, entry.action, entry.project ?? null, entry.jwkName ?? null, entry.kid ?? null, entry.outcome, entry.requestId ?? null)
   }
 
   /** Oldest first, from `since` on, at most `limit` entries. */
-  list (filter: { project?: string, since?: Date, limit: number }): AuditRecord[] {
+  async list (filter: { project?: string, since?: Date, limit: number }): Promise<AuditRecord[]> {
     const rows = statement(this.#db, `SELECT * FROM audit_log
       WHERE (@project IS NULL OR project = @project) AND (@since IS NULL OR at >= @since)
       ORDER BY id LIMIT @limit`).all({

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import { statement, type Db } from './database.js'
+import type { Certificates } from './repositories.js'
 import { NameTakenError, ProjectGoneError, isForeignKeyViolation, isUniqueViolation } from './errors.js'
 
 /** One environment's copy of a certificate. */
@@ -43,7 +44,7 @@ const toCopy = (row: CopyRow): CertificateCopy =>
   ({ environmentId: row.environment_id, environmentName: row.environment_name, alias: row.alias, der: row.der })
 
 /** Certificates of a project and their per-environment copies (public material: nothing here is sealed). */
-export class CertificateRepository {
+export class CertificateRepository implements Certificates {
   readonly #db: Db
   readonly #clock: Clock
 
@@ -75,21 +76,21 @@ export class CertificateRepository {
     }))
   }
 
-  findByName (projectId: string, name: string): CertificateRecord | undefined {
+  async findByName (projectId: string, name: string): Promise<CertificateRecord | undefined> {
     const row = statement(this.#db, 'SELECT * FROM certificates WHERE project_id = ? AND name = ?').get(projectId, name) as Row | undefined
     return row === undefined ? undefined : this.#records([row])[0]
   }
 
-  listByProject (projectId: string): CertificateRecord[] {
+  async listByProject (projectId: string): Promise<CertificateRecord[]> {
     return this.#records(statement(this.#db, 'SELECT * FROM certificates WHERE project_id = ? ORDER BY name').all(projectId) as Row[])
   }
 
-  countByProject (projectId: string): number {
+  async countByProject (projectId: string): Promise<number> {
     return statement(this.#db, 'SELECT count(*) FROM certificates WHERE project_id = ?').pluck().get(projectId) as number
   }
 
   /** Inside a write transaction (the group commit's): the row and its copies, or neither. */
-  insert (certificate: NewCertificate): CertificateRecord {
+  async insert (certificate: NewCertificate): Promise<CertificateRecord> {
     const now = this.#clock().toISOString()
     const id = randomUUID()
     try {
@@ -101,15 +102,15 @@ export class CertificateRepository {
       throw err
     }
     this.#insertCopies(id, certificate)
-    return this.findByName(certificate.projectId, certificate.name)!
+    return (await this.findByName(certificate.projectId, certificate.name))!
   }
 
   /** The certificate's description and copies replaced (Apinizer: the old one goes, the new one comes); its name and id stay. */
-  replace (id: string, certificate: NewCertificate): CertificateRecord {
+  async replace (id: string, certificate: NewCertificate): Promise<CertificateRecord> {
     statement(this.#db, 'UPDATE certificates SET description = ?, updated_at = ? WHERE id = ?').run(certificate.description, this.#clock().toISOString(), id)
     statement(this.#db, 'DELETE FROM certificate_environments WHERE certificate_id = ?').run(id)
     this.#insertCopies(id, certificate)
-    return this.findByName(certificate.projectId, certificate.name)!
+    return (await this.findByName(certificate.projectId, certificate.name))!
   }
 
   #insertCopies (id: string, certificate: NewCertificate): void {
@@ -125,7 +126,7 @@ export class CertificateRepository {
   }
 
   /** @returns whether it existed; its copies go with it */
-  delete (id: string): boolean {
+  async delete (id: string): Promise<boolean> {
     return statement(this.#db, 'DELETE FROM certificates WHERE id = ?').run(id).changes > 0
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import type { StoredKeyType } from '../crypto/key-material.js'
 import { statement, type Db } from './database.js'
+import type { Keys } from './repositories.js'
 import { NameTakenError, ProjectGoneError, isForeignKeyViolation, isUniqueViolation } from './errors.js'
 
 /** One environment's copy of a key: the public part in clear, the private part sealed (or none). */
@@ -36,7 +37,7 @@ interface Row { id: string, project_id: string, name: string, description: strin
 interface CopyRow { key_id: string, environment_id: string, environment_name: string, spki: Buffer, sealed_private: string | null }
 
 /** Keys of a project (Apinizer's CryptoKeyInfo) and their per-environment copies. */
-export class KeyRepository {
+export class KeyRepository implements Keys {
   readonly #db: Db
   readonly #clock: Clock
 
@@ -72,21 +73,21 @@ export class KeyRepository {
     }))
   }
 
-  findByName (projectId: string, name: string): KeyRecord | undefined {
+  async findByName (projectId: string, name: string): Promise<KeyRecord | undefined> {
     const row = statement(this.#db, 'SELECT * FROM crypto_keys WHERE project_id = ? AND name = ?').get(projectId, name) as Row | undefined
     return row === undefined ? undefined : this.#records([row])[0]
   }
 
-  listByProject (projectId: string): KeyRecord[] {
+  async listByProject (projectId: string): Promise<KeyRecord[]> {
     return this.#records(statement(this.#db, 'SELECT * FROM crypto_keys WHERE project_id = ? ORDER BY name').all(projectId) as Row[])
   }
 
-  countByProject (projectId: string): number {
+  async countByProject (projectId: string): Promise<number> {
     return statement(this.#db, 'SELECT count(*) FROM crypto_keys WHERE project_id = ?').pluck().get(projectId) as number
   }
 
   /** Inside a write transaction (the group commit's): the row and its copies, or neither. */
-  insert (key: NewKey): KeyRecord {
+  async insert (key: NewKey): Promise<KeyRecord> {
     const now = this.#clock().toISOString()
     try {
       statement(this.#db, 'INSERT INTO crypto_keys (id, project_id, name, description, key_type, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
@@ -97,11 +98,11 @@ export class KeyRepository {
       throw err
     }
     this.#insertCopies(key)
-    return this.findByName(key.projectId, key.name)!
+    return (await this.findByName(key.projectId, key.name))!
   }
 
   /** Name, description, type and copies replaced; the id stays. */
-  replace (key: NewKey): KeyRecord {
+  async replace (key: NewKey): Promise<KeyRecord> {
     try {
       statement(this.#db, 'UPDATE crypto_keys SET name = ?, description = ?, key_type = ?, updated_at = ? WHERE id = ?')
         .run(key.name, key.description, key.keyType, this.#clock().toISOString(), key.id)
@@ -111,7 +112,7 @@ export class KeyRepository {
     }
     statement(this.#db, 'DELETE FROM crypto_key_environments WHERE key_id = ?').run(key.id)
     this.#insertCopies(key)
-    return this.findByName(key.projectId, key.name)!
+    return (await this.findByName(key.projectId, key.name))!
   }
 
   #insertCopies (key: NewKey): void {
@@ -120,17 +121,17 @@ export class KeyRepository {
   }
 
   /** @returns whether it existed; its copies go with it */
-  delete (id: string): boolean {
+  async delete (id: string): Promise<boolean> {
     return statement(this.#db, 'DELETE FROM crypto_keys WHERE id = ?').run(id).changes > 0
   }
 
   /** Every sealed private part, for a master-key rotation to re-seal. */
-  sealedPrivates (): Array<{ keyId: string, environmentId: string, sealedPrivate: string }> {
+  async sealedPrivates (): Promise<Array<{ keyId: string, environmentId: string, sealedPrivate: string }>> {
     return (statement(this.#db, 'SELECT key_id, environment_id, sealed_private FROM crypto_key_environments WHERE sealed_private IS NOT NULL').all() as CopyRow[])
       .map(row => ({ keyId: row.key_id, environmentId: row.environment_id, sealedPrivate: row.sealed_private! }))
   }
 
-  reseal (keyId: string, environmentId: string, sealedPrivate: string): void {
+  async reseal (keyId: string, environmentId: string, sealedPrivate: string): Promise<void> {
     statement(this.#db, 'UPDATE crypto_key_environments SET sealed_private = ? WHERE key_id = ? AND environment_id = ?').run(sealedPrivate, keyId, environmentId)
   }
 }

@@ -1,11 +1,18 @@
 import { PendingBatch, type Outcome } from '../batching/pending-batch.js'
-import type { Db } from './database.js'
+import { statement, type Db } from './database.js'
 
 /** A write on its way (its key still being generated, say): the next batch waits for it, briefly. */
-export interface Announcement {
-  run: <T>(work: () => T) => Promise<T>
+export interface Announcement<Tx> {
+  run: <T>(work: (tx: Tx) => Promise<T>) => Promise<T>
   /** The write will not come (the request failed first); idempotent, and a no-op once run. */
   withdraw: () => void
+}
+
+/** How writes reach the database: `work` runs in a transaction and gets its repositories. */
+export interface Commits<Tx> {
+  run: <T>(work: (tx: Tx) => Promise<T>) => Promise<T>
+  /** A write is coming: a backend that batches writes may wait for it. */
+  announce: () => Announcement<Tx>
 }
 
 /**
@@ -20,37 +27,43 @@ export interface Announcement {
  */
 export const MAX_BATCH_WAIT_MS = 10
 
+type Work<Tx> = (tx: Tx) => Promise<unknown>
+
 /**
  * Group commit: writes handed in together share one IMMEDIATE transaction, so
  * one fsync (synchronous=FULL) makes all of them durable. Each write runs in
  * its own savepoint: one that throws (a name clash, say) is rolled back alone
  * and rejects alone. A write resolves only after the commit, so "resolved"
  * still means "on disk".
+ *
+ * The work is asynchronous to match the other backends, but on this one every
+ * repository call answers at once: a batch runs start to end in one turn of
+ * the event loop, and no other request's code runs inside its transaction.
  */
-export class GroupCommit {
+export class GroupCommit<Tx> implements Commits<Tx> {
   readonly #db: Db
-  readonly #savepoint: (work: () => unknown) => unknown
-  readonly #batch = new PendingBatch<() => unknown, unknown>()
+  readonly #tx: Tx
+  readonly #batch = new PendingBatch<Work<Tx>, unknown>()
   /** announced writes not handed in yet */
   #coming = 0
   #immediate: NodeJS.Immediate | undefined
   #timer: NodeJS.Timeout | undefined
+  #flushing: Promise<void> | undefined
   readonly #maxWaitMs: number
 
-  constructor (db: Db, options: { maxWaitMs?: number } = {}) {
+  constructor (db: Db, tx: Tx, options: { maxWaitMs?: number } = {}) {
     this.#db = db
+    this.#tx = tx
     this.#maxWaitMs = options.maxWaitMs ?? MAX_BATCH_WAIT_MS
-    // A transaction function called inside a transaction runs as a savepoint.
-    this.#savepoint = db.transaction((work: () => unknown) => work())
   }
 
-  async run<T> (work: () => T): Promise<T> {
+  async run<T> (work: (tx: Tx) => Promise<T>): Promise<T> {
     const result = this.#batch.add(work)
     this.#schedule()
     return await (result as Promise<T>)
   }
 
-  announce (): Announcement {
+  announce (): Announcement<Tx> {
     this.#coming++
     let pending = true
     const settle = (): void => {
@@ -84,20 +97,39 @@ export class GroupCommit {
     this.#immediate = undefined
     this.#timer = undefined
     if (this.#batch.size === 0) return
+    // A work that awaited something slow would still hold the transaction: the next batch waits its turn.
+    if (this.#flushing !== undefined) {
+      this.#flushing.then(() => this.#schedule(), () => this.#schedule())
+      return
+    }
+    this.#flushing = this.#commit().finally(() => { this.#flushing = undefined })
+  }
+
+  async #commit (): Promise<void> {
     const batch = this.#batch.take()
     const outcomes: Array<Outcome<unknown>> = []
     try {
-      this.#db.transaction(() => {
-        for (const work of batch.items) {
-          try {
-            outcomes.push({ ok: true, value: this.#savepoint(work) })
-          } catch (error) {
-            outcomes.push({ ok: false, error })
-          }
+      statement(this.#db, 'BEGIN IMMEDIATE').run()
+    } catch (err) {
+      batch.fail(err)
+      return
+    }
+    try {
+      for (const work of batch.items) {
+        statement(this.#db, 'SAVEPOINT work').run()
+        try {
+          outcomes.push({ ok: true, value: await work(this.#tx) })
+          statement(this.#db, 'RELEASE work').run()
+        } catch (error) {
+          statement(this.#db, 'ROLLBACK TO work').run()
+          statement(this.#db, 'RELEASE work').run()
+          outcomes.push({ ok: false, error })
         }
-      }).immediate()
+      }
+      statement(this.#db, 'COMMIT').run()
     } catch (err) {
       // The commit itself failed: nothing of the batch is on disk.
+      if (this.#db.inTransaction) statement(this.#db, 'ROLLBACK').run()
       batch.fail(err)
       return
     }

@@ -3,6 +3,7 @@ import type { Jwk, KeyType, KeyUse } from '../crypto/jwk.js'
 import type Database from 'better-sqlite3'
 import { orderJwk } from '../crypto/jwk.js'
 import { statement, type Db } from './database.js'
+import type { Jwks } from './repositories.js'
 import { KidTakenError, NameTakenError, ProjectGoneError, isForeignKeyViolation, isUniqueViolation } from './errors.js'
 
 export type SourceType = 'GENERATE' | 'COPY_PASTE' | 'URL' | 'CERTIFICATE' | 'PUBLIC_KEY' | 'PRIVATE_KEY' | 'KEYSTORE'
@@ -94,7 +95,7 @@ const toRecord = (row: Row): JwkRecord => ({
 
 const withSuffix = (base: string, suffix: number): string => suffix === 1 ? base : `${base}-${suffix}`
 
-export class JwkRepository {
+export class JwkRepository implements Jwks {
   readonly #db: Db
   readonly #insertAlone: Database.Transaction<(jwk: NewJwk, kidAssignment: KidAssignment) => JwkRecord>
   readonly #lastSuffix = new Map<string, number>()
@@ -106,12 +107,16 @@ export class JwkRepository {
     this.#insertAlone = db.transaction((jwk: NewJwk, kidAssignment: KidAssignment) => this.#insertRow(jwk, kidAssignment))
   }
 
-  nameHolder (projectId: string, name: string): boolean {
+  async nameHolder (projectId: string, name: string): Promise<boolean> {
     return statement(this.#db, 'SELECT 1 FROM jwks WHERE project_id = ? AND name = ?').get(projectId, name) !== undefined
   }
 
   /** The name of the key in the project holding this kid, if any. */
-  kidHolder (projectId: string, kid: string): string | undefined {
+  async kidHolder (projectId: string, kid: string): Promise<string | undefined> {
+    return this.#kidHolder(projectId, kid)
+  }
+
+  #kidHolder (projectId: string, kid: string): string | undefined {
     return (statement(this.#db, 'SELECT name FROM jwks WHERE project_id = ? AND kid = ?').get(projectId, kid) as { name: string } | undefined)?.name
   }
 
@@ -133,7 +138,7 @@ export class JwkRepository {
   #firstFreeKid (projectId: string, base: string): string {
     const key = `${projectId}\u0000${base}`
     let suffix = this.#lastSuffix.get(key) ?? this.#scanFirstFreeSuffix(projectId, base)
-    while (this.kidHolder(projectId, withSuffix(base, suffix)) !== undefined) suffix++
+    while (this.#kidHolder(projectId, withSuffix(base, suffix)) !== undefined) suffix++
     if (this.#lastSuffix.size > 4096) this.#lastSuffix.clear()
     this.#lastSuffix.set(key, suffix)
     return withSuffix(base, suffix)
@@ -144,7 +149,7 @@ export class JwkRepository {
       case 'none': return null
       case 'first-free': return this.#firstFreeKid(projectId, assignment.base)
       case 'exact': {
-        const holder = this.kidHolder(projectId, assignment.kid)
+        const holder = this.#kidHolder(projectId, assignment.kid)
         if (holder !== undefined) throw new KidTakenError(assignment.kid, holder)
         return assignment.kid
       }
@@ -158,7 +163,7 @@ export class JwkRepository {
    * opens an IMMEDIATE one. The name is guarded by the unique index itself:
    * checking first would cost a query per key for a clash that is rare.
    */
-  insert (jwk: NewJwk, kidAssignment: KidAssignment): JwkRecord {
+  async insert (jwk: NewJwk, kidAssignment: KidAssignment): Promise<JwkRecord> {
     try {
       return this.#db.inTransaction ? this.#insertRow(jwk, kidAssignment) : this.#insertAlone.immediate(jwk, kidAssignment)
     } catch (err) {
@@ -190,7 +195,7 @@ export class JwkRepository {
    * longer points at the source it came from (sourceId, sourceUrl); the
    * revision moves on, so deployed snapshots are known to be outdated.
    */
-  update (record: JwkRecord, changes: { name?: string, description?: string }): JwkRecord {
+  async update (record: JwkRecord, changes: { name?: string, description?: string }): Promise<JwkRecord> {
     const updated: JwkRecord = {
       ...record,
       name: changes.name ?? record.name,
@@ -211,12 +216,12 @@ export class JwkRepository {
   }
 
   /** @returns whether the key existed */
-  delete (id: string): boolean {
+  async delete (id: string): Promise<boolean> {
     this.#lastSuffix.clear()
     return statement(this.#db, 'DELETE FROM jwks WHERE id = ?').run(id).changes > 0
   }
 
-  findByName (projectId: string, name: string): JwkRecord | undefined {
+  async findByName (projectId: string, name: string): Promise<JwkRecord | undefined> {
     const row = statement(this.#db, 'SELECT * FROM jwks WHERE project_id = ? AND name = ?').get(projectId, name) as Row | undefined
     return row === undefined ? undefined : toRecord(row)
   }
@@ -227,34 +232,34 @@ export class JwkRepository {
    * (project_id, name) index starts each page where the last ended, so page
    * 100 costs what page 1 does.
    */
-  listByProject (projectId: string, page: ListPage = {}): JwkRecord[] {
+  async listByProject (projectId: string, page: ListPage = {}): Promise<JwkRecord[]> {
     // Names are never empty, so '' is "from the start"; LIMIT -1 is "no limit".
     return (statement(this.#db, 'SELECT *, NULL AS sealed_private FROM jwks WHERE project_id = ? AND name > ? ORDER BY name LIMIT ?')
       .all(projectId, page.after ?? '', page.limit ?? -1) as Row[]).map(toRecord)
   }
 
   /** Every sealed private part, for a master-key rotation to re-seal. */
-  sealedPrivates (): Array<{ id: string, sealedPrivate: string }> {
+  async sealedPrivates (): Promise<Array<{ id: string, sealedPrivate: string }>> {
     return (statement(this.#db, 'SELECT id, sealed_private FROM jwks WHERE sealed_private IS NOT NULL').all() as Array<{ id: string, sealed_private: string }>)
       .map(row => ({ id: row.id, sealedPrivate: row.sealed_private }))
   }
 
   /** Stores a re-sealed private part; the revision moves, so deployed snapshots are known to be outdated. */
-  reseal (id: string, sealedPrivate: string): void {
+  async reseal (id: string, sealedPrivate: string): Promise<void> {
     statement(this.#db, 'UPDATE jwks SET sealed_private = ?, revision = revision + 1 WHERE id = ?').run(sealedPrivate, id)
   }
 
   /** Keys made from a source that is being deleted keep their material and lose the link (docs/API.md, "Certificates"). */
-  detachFromSource (sourceId: string): number {
+  async detachFromSource (sourceId: string): Promise<number> {
     return statement(this.#db, 'UPDATE jwks SET source_id = NULL WHERE source_id = ?').run(sourceId).changes
   }
 
-  countByProject (projectId: string): number {
+  async countByProject (projectId: string): Promise<number> {
     return statement(this.#db, 'SELECT count(*) FROM jwks WHERE project_id = ?').pluck().get(projectId) as number
   }
 
   /** Every key with its project's name, for deploying to a new environment and for reconciling. */
-  listAll (): Array<JwkRecord & { projectName: string }> {
+  async listAll (): Promise<Array<JwkRecord & { projectName: string }>> {
     return (statement(this.#db, 'SELECT jwks.*, projects.name AS project_name FROM jwks JOIN projects ON projects.id = jwks.project_id').all() as Array<Row & { project_name: string }>)
       .map(row => ({ ...toRecord(row), projectName: row.project_name }))
   }

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js'
 import type { StoredKeyType } from '../crypto/key-material.js'
 import type { KeystoreType } from '../crypto/keystore.js'
 import { statement, type Db } from './database.js'
+import type { Keystores } from './repositories.js'
 import { NameTakenError, ProjectGoneError, isForeignKeyViolation, isUniqueViolation } from './errors.js'
 
 /** What may be shown of an alias without opening anything. */
@@ -43,7 +44,7 @@ interface Row { id: string, project_id: string, name: string, description: strin
 interface CopyRow { keystore_id: string, environment_id: string, environment_name: string, type: KeystoreType, aliases: string, sealed_content: string }
 
 /** Keystores of a project and their per-environment copies. */
-export class KeystoreRepository {
+export class KeystoreRepository implements Keystores {
   readonly #db: Db
   readonly #clock: Clock
 
@@ -84,21 +85,21 @@ export class KeystoreRepository {
     }))
   }
 
-  findByName (projectId: string, name: string): KeystoreRecord | undefined {
+  async findByName (projectId: string, name: string): Promise<KeystoreRecord | undefined> {
     const row = statement(this.#db, 'SELECT * FROM keystores WHERE project_id = ? AND name = ?').get(projectId, name) as Row | undefined
     return row === undefined ? undefined : this.#records([row])[0]
   }
 
-  listByProject (projectId: string): KeystoreRecord[] {
+  async listByProject (projectId: string): Promise<KeystoreRecord[]> {
     return this.#records(statement(this.#db, 'SELECT * FROM keystores WHERE project_id = ? ORDER BY name').all(projectId) as Row[])
   }
 
-  countByProject (projectId: string): number {
+  async countByProject (projectId: string): Promise<number> {
     return statement(this.#db, 'SELECT count(*) FROM keystores WHERE project_id = ?').pluck().get(projectId) as number
   }
 
   /** Inside a write transaction (the group commit's): the row and its copies, or neither. */
-  insert (keystore: NewKeystore): KeystoreRecord {
+  async insert (keystore: NewKeystore): Promise<KeystoreRecord> {
     const now = this.#clock().toISOString()
     try {
       statement(this.#db, 'INSERT INTO keystores (id, project_id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
@@ -109,11 +110,11 @@ export class KeystoreRepository {
       throw err
     }
     this.#insertCopies(keystore)
-    return this.findByName(keystore.projectId, keystore.name)!
+    return (await this.findByName(keystore.projectId, keystore.name))!
   }
 
   /** Name, description and copies replaced; the id stays. */
-  replace (keystore: NewKeystore): KeystoreRecord {
+  async replace (keystore: NewKeystore): Promise<KeystoreRecord> {
     try {
       statement(this.#db, 'UPDATE keystores SET name = ?, description = ?, updated_at = ? WHERE id = ?')
         .run(keystore.name, keystore.description, this.#clock().toISOString(), keystore.id)
@@ -123,7 +124,7 @@ export class KeystoreRepository {
     }
     statement(this.#db, 'DELETE FROM keystore_environments WHERE keystore_id = ?').run(keystore.id)
     this.#insertCopies(keystore)
-    return this.findByName(keystore.projectId, keystore.name)!
+    return (await this.findByName(keystore.projectId, keystore.name))!
   }
 
   #insertCopies (keystore: NewKeystore): void {
@@ -132,17 +133,17 @@ export class KeystoreRepository {
   }
 
   /** @returns whether it existed; its copies go with it */
-  delete (id: string): boolean {
+  async delete (id: string): Promise<boolean> {
     return statement(this.#db, 'DELETE FROM keystores WHERE id = ?').run(id).changes > 0
   }
 
   /** Every sealed copy, for a master-key rotation to re-seal. */
-  sealedContents (): Array<{ keystoreId: string, environmentId: string, sealedContent: string }> {
+  async sealedContents (): Promise<Array<{ keystoreId: string, environmentId: string, sealedContent: string }>> {
     return (statement(this.#db, 'SELECT keystore_id, environment_id, sealed_content FROM keystore_environments').all() as CopyRow[])
       .map(row => ({ keystoreId: row.keystore_id, environmentId: row.environment_id, sealedContent: row.sealed_content }))
   }
 
-  reseal (keystoreId: string, environmentId: string, sealedContent: string): void {
+  async reseal (keystoreId: string, environmentId: string, sealedContent: string): Promise<void> {
     statement(this.#db, 'UPDATE keystore_environments SET sealed_content = ? WHERE keystore_id = ? AND environment_id = ?').run(sealedContent, keystoreId, environmentId)
   }
 }

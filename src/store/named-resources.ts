@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import { statement, type Db } from './database.js'
+import type { NamedResources } from './repositories.js'
 import { NameTakenError, isUniqueViolation } from './errors.js'
 import { ReadCache, type DataVersion } from './read-cache.js'
 
@@ -17,7 +18,7 @@ const toResource = (row: Row): NamedResource =>
   ({ id: row.id, name: row.name, description: row.description, createdAt: row.created_at })
 
 /** Projects and environments: the same shape, the same operations, another table. */
-export class NamedResourceRepository {
+export class NamedResourceRepository implements NamedResources {
   readonly #db: Db
   readonly #entity: string
   readonly #table: 'projects' | 'environments'
@@ -33,7 +34,7 @@ export class NamedResourceRepository {
     this.#byName = new ReadCache(version)
   }
 
-  create (name: string, description = ''): NamedResource {
+  async create (name: string, description = ''): Promise<NamedResource> {
     const resource = { id: randomUUID(), name, description, createdAt: this.#clock().toISOString() }
     try {
       statement(this.#db, `INSERT INTO ${this.#table} (id, name, description, created_at) VALUES (?, ?, ?, ?)`)
@@ -45,19 +46,19 @@ export class NamedResourceRepository {
     return resource
   }
 
-  findByName (name: string): NamedResource | undefined {
+  async findByName (name: string): Promise<NamedResource | undefined> {
     return this.#byName.get(name, () => {
       const row = statement(this.#db, `SELECT * FROM ${this.#table} WHERE name = ?`).get(name) as Row | undefined
       return row === undefined ? undefined : toResource(row)
     })
   }
 
-  list (): NamedResource[] {
+  async list (): Promise<NamedResource[]> {
     return (statement(this.#db, `SELECT * FROM ${this.#table} ORDER BY name`).all() as Row[]).map(toResource)
   }
 
   /** @returns whether a row was deleted */
-  delete (name: string): boolean {
+  async delete (name: string): Promise<boolean> {
     this.#byName.clear()
     return statement(this.#db, `DELETE FROM ${this.#table} WHERE name = ?`).run(name).changes > 0
   }

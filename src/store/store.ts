@@ -1,89 +1,24 @@
-import { systemClock, type Clock } from '../clock.js'
-import { AuditLog } from './audit.js'
-import { CertificateRepository } from './certificates.js'
-import { KeyRepository } from './crypto-keys.js'
-import { KeystoreRepository } from './keystores.js'
-import { GroupCommit } from './group-commit.js'
-import { openDatabase, purgeWal, type Db, type SqliteBinding } from './database.js'
-import { JwkRepository } from './jwks.js'
-import { MetaRepository } from './meta.js'
-import { NamedResourceRepository } from './named-resources.js'
-import { DataVersion } from './read-cache.js'
-import { TokenRepository } from './tokens.js'
+import type { Clock } from '../clock.js'
+import type { Commits } from './group-commit.js'
+import type { Repositories } from './repositories.js'
 
-export interface StoreOptions {
-  clock?: Clock
-  sqlite?: SqliteBinding
-}
+export type { Repositories } from './repositories.js'
 
-/** One data directory's database and its repositories. */
-export class Store {
-  readonly db: Db
-  readonly projects: NamedResourceRepository
-  readonly environments: NamedResourceRepository
-  readonly tokens: TokenRepository
-  readonly jwks: JwkRepository
-  readonly certificates: CertificateRepository
-  readonly keys: KeyRepository
-  readonly keystores: KeystoreRepository
-  readonly audit: AuditLog
-  readonly meta: MetaRepository
-  /** moves when another connection commits: what the read caches follow */
-  readonly version: DataVersion
-  /** the way request-path writes reach the disk: batched, one fsync per batch */
-  readonly commits: GroupCommit
-
+/**
+ * The database jwkd keeps its keys, tokens and audit trail in: the
+ * repositories for reads, `commits` for every write. One interface, one
+ * implementation per database (src/store/sqlite-store.ts).
+ */
+export interface Store extends Repositories {
   /** every timestamp the repositories write */
   readonly clock: Clock
-  /** the addon this store's connections use; the environment databases use it too */
-  readonly sqlite: SqliteBinding | undefined
-
-  constructor (db: Db, options: StoreOptions = {}) {
-    const clock = options.clock ?? systemClock
-    this.db = db
-    this.clock = clock
-    this.sqlite = options.sqlite
-    this.version = new DataVersion(db)
-    this.projects = new NamedResourceRepository(db, 'projects', 'project', this.version, clock)
-    this.environments = new NamedResourceRepository(db, 'environments', 'environment', this.version, clock)
-    this.tokens = new TokenRepository(db, this.version, clock)
-    this.jwks = new JwkRepository(db, clock)
-    this.certificates = new CertificateRepository(db, clock)
-    this.keys = new KeyRepository(db, clock)
-    this.keystores = new KeystoreRepository(db, clock)
-    this.audit = new AuditLog(db, clock)
-    this.meta = new MetaRepository(db)
-    this.commits = new GroupCommit(db)
-  }
-
-  static open (dataDir: string, options: StoreOptions = {}): Store {
-    return new Store(openDatabase(dataDir, options.sqlite), options)
-  }
-
-  /**
-   * `work` under the write lock (BEGIN IMMEDIATE): what it reads cannot
-   * change before it commits, whoever else writes (the server, the CLI).
-   */
-  writeTransaction<T> (work: () => T): T {
-    return this.db.transaction(work).immediate()
-  }
-
-  /** Taking the write lock and letting it go proves the file is open, writable and not stuck. */
-  writable (): boolean {
-    try {
-      this.db.exec('BEGIN IMMEDIATE; ROLLBACK')
-      return true
-    } catch {
-      return false
-    }
-  }
-
-  /** After a delete: the removed rows' old pages leave the WAL too (secure_delete zeroed them in the database). */
-  purgeDeleted (): void {
-    purgeWal(this.db)
-  }
-
-  close (): void {
-    if (this.db.open) this.db.close()
-  }
+  /** the way writes reach the disk: a write resolves once it is durable */
+  readonly commits: Commits<Repositories>
+  /** moves when someone else (another process) commits: what caches of the data follow */
+  readonly version: { current: () => number }
+  /** whether a write could be made right now (for /ready) */
+  writable: () => Promise<boolean>
+  /** after a delete: the removed rows' bytes leave whatever still holds them */
+  purgeDeleted: () => Promise<void>
+  close: () => Promise<void>
 }

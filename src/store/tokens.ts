@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js'
 import { randomUUID } from 'node:crypto'
 import { statement, type Db } from './database.js'
+import type { Tokens } from './repositories.js'
 import { NameTakenError, isUniqueViolation } from './errors.js'
 import { ReadCache, type DataVersion } from './read-cache.js'
 
@@ -46,7 +47,7 @@ export interface NewToken {
   expiresAt: string | null
 }
 
-export class TokenRepository {
+export class TokenRepository implements Tokens {
   readonly #db: Db
   readonly #cache: ReadCache<TokenRecord>
   readonly #clock: Clock
@@ -57,7 +58,7 @@ export class TokenRepository {
     this.#cache = new ReadCache(version)
   }
 
-  insert (token: NewToken): TokenRecord {
+  async insert (token: NewToken): Promise<TokenRecord> {
     const record: TokenRecord = { id: randomUUID(), ...token, createdAt: this.#clock().toISOString(), revokedAt: null }
     try {
       statement(this.#db, 'INSERT INTO tokens (id, name, hash, roles, projects, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
@@ -70,19 +71,19 @@ export class TokenRepository {
   }
 
   /** Every request looks its token up: cached (see ReadCache), so a revocation counts from the next request on. */
-  findByHash (hash: string): TokenRecord | undefined {
+  async findByHash (hash: string): Promise<TokenRecord | undefined> {
     return this.#cache.get(hash, () => {
       const row = statement(this.#db, 'SELECT * FROM tokens WHERE hash = ?').get(hash) as Row | undefined
       return row === undefined ? undefined : toRecord(row)
     })
   }
 
-  list (): TokenRecord[] {
+  async list (): Promise<TokenRecord[]> {
     return (statement(this.#db, 'SELECT * FROM tokens ORDER BY name').all() as Row[]).map(toRecord)
   }
 
   /** @returns whether a live token of that name was revoked */
-  revoke (name: string): boolean {
+  async revoke (name: string): Promise<boolean> {
     this.#cache.clear()
     return statement(this.#db, 'UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL')
       .run(this.#clock().toISOString(), name).changes > 0

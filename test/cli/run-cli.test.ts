@@ -42,16 +42,16 @@ t.test('projects made and deleted by the CLI count for a running server from its
   t.equal(await list('Gamma'), 200, 'and found again (from the cache)')
   t.same((await cli(dataDir, 'project', 'delete', 'Gamma')).out, ['Gamma'])
   t.equal(await list('Gamma'), 404, 'deleted by the CLI: gone at once')
-  app.store.projects.create('Delta')
+  await app.store.projects.create('Delta')
   t.equal(await list('Delta'), 200)
-  app.store.projects.delete('Delta')
+  await app.store.projects.delete('Delta')
   t.equal(await list('Delta'), 404, 'this connection\'s own delete counts too')
 })
 
 t.test('environments: created while the server runs, they get every key; deleted, their snapshots go', async t => {
   const { app, auth, dataDir } = await buildTestApp(t)
   t.equal((await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name: 'before', type: 'OCT', oct: { keySize: 128 } } })).statusCode, 200)
-  const id = app.store.jwks.findByName(app.store.projects.findByName('MyProject')!.id, 'before')!.id
+  const id = (await app.store.jwks.findByName((await app.store.projects.findByName('MyProject'))!.id, 'before'))!.id
   t.same((await cli(dataDir, 'env', 'create', 'qa', '--description', 'QA')).out, ['qa'])
   t.ok(deployedIn(dataDir, 'qa').has(id), 'existing key deployed to the new environment')
   const next = await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name: 'after', type: 'OCT', oct: { keySize: 128 } } })
@@ -71,7 +71,7 @@ t.test('tokens: printed once, usable at once, revocable', async t => {
   t.match(created.out[0], /^jwkd_[A-Za-z0-9_-]{43}$/)
   const headers = { authorization: `Bearer ${created.out[0]}` }
   t.equal((await app.inject({ method: 'GET', url: '/apiops/projects/MyProject/jwks/', headers })).statusCode, 200)
-  const record = app.store.tokens.list().find(token => token.name === 'ci')!
+  const record = (await app.store.tokens.list()).find(token => token.name === 'ci')!
   t.same(record.roles, ['ROLE_API_SECURITY'])
   t.same(record.projects, ['MyProject'])
   t.ok(Math.abs(Date.parse(record.expiresAt!) - (Date.now() + 90 * 86_400_000)) < 60_000, 'expires in 90 days')
@@ -87,7 +87,7 @@ t.test('tokens: printed once, usable at once, revocable', async t => {
   t.match((await cli(dataDir, 'token', 'create', '--name', 'z', '--roles', 'ROLE_API_SECURITY', '--projects', 'a b')).err[0], /invalid project name/)
   const all = await cli(dataDir, 'token', 'create', '--name', 'wide', '--roles', 'ROLE_API_SECURITY,ROLE_DEPLOY_UNDEPLOY_PROXIES', '--projects', '*')
   t.equal(all.code, 0)
-  t.same(app.store.tokens.list().find(token => token.name === 'wide')!.projects, ['*'])
+  t.same((await app.store.tokens.list()).find(token => token.name === 'wide')!.projects, ['*'])
 })
 
 t.test('help, unknown commands and bad flags', async t => {

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { runCli } from '../../src/cli/run-cli.js'
 import { environmentDir } from '../../src/deploy/snapshot.js'
-import { buildTestApp, generateUrl, jwkUrl, PROJECT } from '../helpers/app.js'
+import { buildTestApp, generateUrl, jwkUrl, PROJECT, sqliteOf } from '../helpers/app.js'
 import { deployedIn, environmentFiles } from '../helpers/snapshots.js'
 
 /** docs/API.md, "Storage, secrecy, deployment" deploy: a snapshot per key in every environment, failures reported per environment, repaired on start. */
@@ -20,7 +20,7 @@ t.test('a generated key is in every environment, private members still sealed, f
   const { app, auth, dataDir } = await buildTestApp(t, { environments: ['staging', 'dev'] })
   const response = await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name: 'k1', type: 'EC', ec: { curveType: 'P256' } } })
   t.same(response.json().deploymentResult.environmentResults.map((result: { environmentName: string }) => result.environmentName), ['dev', 'production', 'staging'])
-  const record = app.store.jwks.findByName(app.store.projects.findByName(PROJECT)!.id, 'k1')!
+  const record = (await app.store.jwks.findByName((await app.store.projects.findByName(PROJECT))!.id, 'k1'))!
   const full = (await app.inject({ method: 'GET', url: jwkUrl('k1'), headers: auth })).json().resultList[0].ec
   for (const environment of ['dev', 'production', 'staging']) {
     const snapshot = deployedIn(dataDir, environment).get(record.id)!
@@ -67,7 +67,7 @@ t.test('a failing environment: still 200, the key is kept, the failure is named,
   const publicSet = await app.inject({ method: 'GET', url: `/environments/broken/projects/${PROJECT}/jwks.json` })
   t.equal(publicSet.statusCode, 503, 'an unreadable environment publishes nothing rather than a wrong set')
   t.same(Object.keys(publicSet.json()), ['error', 'error_description'])
-  const id = app.store.jwks.findByName(app.store.projects.findByName(PROJECT)!.id, 'survivor')!.id
+  const id = (await app.store.jwks.findByName((await app.store.projects.findByName(PROJECT))!.id, 'survivor'))!.id
 
   await app.close()
   rmSync(environmentDir(dataDir, 'broken'))
@@ -81,8 +81,8 @@ t.test('start-up reconcile restores missing and outdated snapshots, removes orph
   for (const name of ['a', 'b']) {
     t.equal((await first.app.inject({ method: 'POST', url: generateUrl(), headers: first.auth, payload: { name, type: 'OCT', oct: { keySize: 128 } } })).statusCode, 200)
   }
-  const projectId = first.app.store.projects.findByName(PROJECT)!.id
-  const [a, b] = ['a', 'b'].map(name => first.app.store.jwks.findByName(projectId, name)!)
+  const projectId = (await first.app.store.projects.findByName(PROJECT))!.id
+  const [a, b] = await Promise.all(['a', 'b'].map(async name => (await first.app.store.jwks.findByName(projectId, name))!))
   await first.app.close()
 
   const staging = snapshotDatabase(dataDir, 'staging')
@@ -124,7 +124,7 @@ t.test('an environment deleted and created again while the server runs gets a da
 t.test('a deploy that cannot even list the environments fails its requests instead of leaving them waiting', async t => {
   const { app, auth } = await buildTestApp(t)
   t.equal((await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name: 'k', type: 'OCT', oct: { keySize: 128 } } })).statusCode, 200)
-  const record = app.store.jwks.findByName(app.store.projects.findByName(PROJECT)!.id, 'k')!
-  app.store.db.close()
+  const record = (await app.store.jwks.findByName((await app.store.projects.findByName(PROJECT))!.id, 'k'))!
+  sqliteOf(app).close()
   await t.rejects(Promise.all([app.deployer.deploy(record, PROJECT), app.deployer.undeploy(record)]), /database connection is not open/)
 })

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import t, { type Test } from 'tap'
 import { adminTokenPath } from '../../src/services/bootstrap.js'
-import { Store } from '../../src/store/store.js'
+import { SqliteStore } from '../../src/store/sqlite-store.js'
 import { runCliProcess, startServer } from '../helpers/processes.js'
 import { deployedIn, environmentFiles } from '../helpers/snapshots.js'
 
@@ -73,9 +73,9 @@ async function crashRun (t: Test, environments: string[], killAfterAcknowledged:
   await restarted.stop()
 
   // On disk, after the restart's reconcile: one snapshot per key per environment, nothing else.
-  const store = Store.open(dataDir)
-  const ids = store.jwks.listAll().map(record => record.id).sort()
-  store.close()
+  const store = SqliteStore.open(dataDir)
+  const ids = (await store.jwks.listAll()).map(record => record.id).sort()
+  await store.close()
   for (const environment of ['production', ...environments]) {
     t.same([...deployedIn(dataDir, environment).keys()].sort(), ids, `${environment}: exactly the stored keys`)
     const strays = environmentFiles(dataDir, environment).filter(path => !/\/snapshots-[0-9a-f-]+\.db(-wal|-shm)?$/.test(path))

@@ -4,6 +4,8 @@ import type { Test } from 'tap'
 import { buildApp, type BuildOptions } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import { adminTokenPath } from '../../src/services/bootstrap.js'
+import type { Db } from '../../src/store/database.js'
+import type { SqliteStore } from '../../src/store/sqlite-store.js'
 import { deploymentBody } from './http.js'
 
 export interface TestApp {
@@ -17,6 +19,9 @@ export interface TestApp {
 
 export const PROJECT = 'MyProject'
 
+/** The SQLite connection behind an app, for tests that reach past the repositories on purpose. */
+export const sqliteOf = (app: FastifyInstance): Db => (app.store as SqliteStore).db
+
 /**
  * A real app on a fresh data directory: real SQLite file, real worker
  * threads, real snapshots. Bootstraps like a first start, then adds the
@@ -27,9 +32,9 @@ export async function buildTestApp (t: Test, options: { env?: Record<string, str
   const config = loadConfig({ JWKD_DATA_DIR: dataDir, JWKD_POOL_SIZE: '2', ...options.env })
   const app = await buildApp(config, { logger: options.logger ?? false, clock: options.clock, requestTimeout: options.requestTimeout })
   t.teardown(() => app.close())
-  if (app.store.projects.findByName(PROJECT) === undefined) app.store.projects.create(PROJECT)
+  if (await app.store.projects.findByName(PROJECT) === undefined) await app.store.projects.create(PROJECT)
   for (const environment of options.environments ?? []) {
-    if (app.store.environments.findByName(environment) === undefined) app.store.environments.create(environment)
+    if (await app.store.environments.findByName(environment) === undefined) await app.store.environments.create(environment)
   }
   await app.ready()
   const token = readFileSync(adminTokenPath(dataDir), 'utf8').trim()

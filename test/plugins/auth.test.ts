@@ -1,21 +1,21 @@
 import t from 'tap'
 import { ROLES } from '../../src/auth/roles.js'
 import { issueToken } from '../../src/auth/tokens.js'
-import { buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
+import { buildTestApp, generateUrl, jwkUrl, sqliteOf } from '../helpers/app.js'
 
 /** docs/API.md, "Authentication and authorization": 401 for any bad token, 403 for a missing role, 404 for a project out of reach. */
 const { app, auth } = await buildTestApp(t)
-app.store.projects.create('Other')
+await app.store.projects.create('Other')
 
-const token = (options: { roles?: string[], projects?: string[], expiresAt?: Date | null, name: string }): string =>
-  issueToken(app.store, { roles: options.roles ?? [ROLES.apiSecurity, ROLES.deploy], projects: options.projects ?? ['*'], expiresAt: options.expiresAt ?? null, name: options.name }).token
+const token = async (options: { roles?: string[], projects?: string[], expiresAt?: Date | null, name: string }): Promise<string> =>
+  (await issueToken(app.store, { roles: options.roles ?? [ROLES.apiSecurity, ROLES.deploy], projects: options.projects ?? ['*'], expiresAt: options.expiresAt ?? null, name: options.name })).token
 
 const body = { name: 'k', type: 'OCT', oct: { keySize: 256 } }
 
 t.test('401 for a missing, malformed, unknown, expired or revoked token', async t => {
-  const expired = token({ name: 'expired', expiresAt: new Date(Date.now() - 1000) })
-  const revoked = token({ name: 'revoked' })
-  app.store.tokens.revoke('revoked')
+  const expired = await token({ name: 'expired', expiresAt: new Date(Date.now() - 1000) })
+  const revoked = await token({ name: 'revoked' })
+  await app.store.tokens.revoke('revoked')
   const cases: Record<string, string | undefined> = {
     missing: undefined,
     'no scheme': auth.authorization.replace('Bearer ', ''),
@@ -42,8 +42,8 @@ t.test('an unauthenticated request is refused before its body is read', async t 
 })
 
 t.test('403 when a role is missing', async t => {
-  const readOnly = { authorization: `Bearer ${token({ name: 'read-only', roles: [ROLES.apiSecurity] })}` }
-  const deployOnly = { authorization: `Bearer ${token({ name: 'deploy-only', roles: [ROLES.deploy] })}` }
+  const readOnly = { authorization: `Bearer ${await token({ name: 'read-only', roles: [ROLES.apiSecurity] })}` }
+  const deployOnly = { authorization: `Bearer ${await token({ name: 'deploy-only', roles: [ROLES.deploy] })}` }
   const forbidden = { error: 'forbidden', error_description: 'You do not have permission to perform this action' }
   let response = await app.inject({ method: 'POST', url: generateUrl(), headers: readOnly, payload: body })
   t.equal(response.statusCode, 403, 'generate needs the deploy role')
@@ -58,7 +58,7 @@ t.test('403 when a role is missing', async t => {
 })
 
 t.test('404 for a missing project and for one outside the token scope, with one message', async t => {
-  const scoped = { authorization: `Bearer ${token({ name: 'scoped', projects: ['MyProject'] })}` }
+  const scoped = { authorization: `Bearer ${await token({ name: 'scoped', projects: ['MyProject'] })}` }
   const expected = (name: string): object => ({ error: 'not_found', error_description: `Project (${name}) is not found or user does not have privilege to access it!` })
   let response = await app.inject({ method: 'POST', url: generateUrl('Other'), headers: scoped, payload: body })
   t.equal(response.statusCode, 404, 'exists but out of scope')
@@ -70,21 +70,21 @@ t.test('404 for a missing project and for one outside the token scope, with one 
   t.equal(response.statusCode, 404, 'the project is checked before the body')
   response = await app.inject({ method: 'POST', url: generateUrl('MyProject'), headers: scoped, payload: body })
   t.equal(response.statusCode, 200, 'in scope works')
-  t.equal(app.store.jwks.listByProject(app.store.projects.findByName('Other')!.id).length, 0, 'nothing stored out of scope')
+  t.equal((await app.store.jwks.listByProject((await app.store.projects.findByName('Other'))!.id)).length, 0, 'nothing stored out of scope')
 })
 
 t.test('a token is stored only as its hash', async t => {
-  const value = token({ name: 'hash-check' })
-  const row = app.store.db.prepare('SELECT * FROM tokens WHERE name = ?').get('hash-check') as Record<string, string>
+  const value = await token({ name: 'hash-check' })
+  const row = sqliteOf(app).prepare('SELECT * FROM tokens WHERE name = ?').get('hash-check') as Record<string, string>
   t.notOk(Object.values(row).some(field => typeof field === 'string' && field.includes(value.slice(5))), 'no column holds the token')
   t.match(row.hash, /^[0-9a-f]{64}$/)
   t.equal(Buffer.from(value.slice('jwkd_'.length), 'base64url').length, 32, '256 random bits')
 })
 
 t.test('revocation takes effect on the next request', async t => {
-  const value = token({ name: 'short-lived' })
+  const value = await token({ name: 'short-lived' })
   const headers = { authorization: `Bearer ${value}` }
   t.equal((await app.inject({ method: 'GET', url: jwkUrl('nothing'), headers })).statusCode, 400, 'let in: the key is not there')
-  app.store.tokens.revoke('short-lived')
+  await app.store.tokens.revoke('short-lived')
   t.equal((await app.inject({ method: 'GET', url: jwkUrl('nothing'), headers })).statusCode, 401)
 })

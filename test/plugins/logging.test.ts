@@ -1,6 +1,6 @@
 import t from 'tap'
 import { runCli } from '../../src/cli/run-cli.js'
-import { PROJECT, buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
+import { PROJECT, buildTestApp, generateUrl, jwkUrl, sqliteOf } from '../helpers/app.js'
 import { PRIVATE_JWK_MEMBERS, freshPrivateJwk } from '../helpers/keys.js'
 
 /**
@@ -41,7 +41,7 @@ t.test('the log holds no token and no private key material', async t => {
   t.equal((await app.inject({ method: 'POST', url: createUrl, headers: { ...auth, 'content-type': 'application/json' }, payload: `{"jwkStr": "${pasted.d}",` })).statusCode, 400)
   t.equal((await app.inject({ method: 'GET', url: jwkUrl('imported'), headers: { authorization: `Bearer ${tokens[2]}x` } })).statusCode, 401)
   // an unexpected failure is logged in full: it must not carry key material either
-  app.store.db.prepare("UPDATE jwks SET sealed_private = (SELECT sealed_private FROM jwks WHERE name = 'logged-0') WHERE name = 'logged-3'").run()
+  sqliteOf(app).prepare("UPDATE jwks SET sealed_private = (SELECT sealed_private FROM jwks WHERE name = 'logged-0') WHERE name = 'logged-3'").run()
   t.equal((await app.inject({ method: 'GET', url: jwkUrl('logged-3'), headers: auth })).statusCode, 500)
 
   const log = lines.join('')

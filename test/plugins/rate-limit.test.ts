@@ -6,7 +6,7 @@ import { buildTestApp } from '../helpers/app.js'
 /** JWKD_RATE_LIMIT: requests per minute per token, 429 in the Apinizer shape beyond it; off by default. */
 t.test('per token, with Retry-After', async t => {
   const { app, auth } = await buildTestApp(t, { env: { JWKD_RATE_LIMIT: '5' } })
-  const other = { authorization: `Bearer ${issueToken(app.store, { name: 'other', roles: ['ROLE_API_SECURITY'], projects: ['*'], expiresAt: null }).token}` }
+  const other = { authorization: `Bearer ${(await issueToken(app.store, { name: 'other', roles: ['ROLE_API_SECURITY'], projects: ['*'], expiresAt: null })).token}` }
   const list = async (headers: Record<string, string>): Promise<{ statusCode: number, headers: Record<string, unknown>, json: () => any }> =>
     await app.inject({ method: 'GET', url: '/apiops/projects/MyProject/jwks/', headers })
   for (let index = 0; index < 5; index++) t.equal((await list(auth)).statusCode, 200)

@@ -45,7 +45,7 @@ t.test('a 401 closes the connection rather than wait for the body', async t => {
 
 t.test('so does a 403', async t => {
   const { issueToken } = await import('../../src/auth/tokens.js')
-  const reader = issueToken(app.store, { name: 'reader', roles: ['ROLE_API_SECURITY'], projects: ['*'], expiresAt: null }).token
+  const reader = (await issueToken(app.store, { name: 'reader', roles: ['ROLE_API_SECURITY'], projects: ['*'], expiresAt: null })).token
   const received = await trickle(t, `Authorization: Bearer ${reader}\r\n`)
   t.match(received, /^HTTP\/1\.1 403 /)
   t.notMatch(received, / 408 /, 'closed by the 403, not by the request timeout')

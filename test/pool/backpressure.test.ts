@@ -20,7 +20,7 @@ t.test('a full queue answers 503 with Retry-After, and cheap requests still answ
     t.equal(response.headers['retry-after'], '1')
     t.same(response.json(), { error: 'service_unavailable', error_description: 'The key generation queue is full; retry shortly' })
   }
-  t.equal(app.store.jwks.listByProject(app.store.projects.findByName('MyProject')!.id).length, 2, 'refused requests stored nothing')
+  t.equal((await app.store.jwks.listByProject((await app.store.projects.findByName('MyProject'))!.id)).length, 2, 'refused requests stored nothing')
 })
 
 t.test('the refusal is immediate: it does not wait for a worker', async t => {
@@ -65,6 +65,6 @@ t.test('a client that disconnects while queued gets no key stored, and the keys 
   t.ok(finished < occupants.length, 'the leaver is queued behind an occupant')
   leaver.destroy()
   t.same(await Promise.all(busy), [200, 200, 200, 200])
-  const names = app.store.jwks.listByProject(app.store.projects.findByName('MyProject')!.id).map(record => record.name)
+  const names = (await app.store.jwks.listByProject((await app.store.projects.findByName('MyProject'))!.id)).map(record => record.name)
   t.same(names, occupants, 'nothing stored for the client that left')
 })

@@ -1,12 +1,12 @@
 import t from 'tap'
 import { issueToken } from '../../src/auth/tokens.js'
 import { runCli } from '../../src/cli/run-cli.js'
-import { PROJECT, buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
+import { PROJECT, buildTestApp, generateUrl, jwkUrl, sqliteOf } from '../helpers/app.js'
 
 /** The audit trail: who did what to which key, when, with what outcome — never key material. */
 const { app, auth, dataDir } = await buildTestApp(t)
-app.store.projects.create('Elsewhere')
-const { token } = issueToken(app.store, { name: 'ops-bot', roles: ['ROLE_API_SECURITY', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'], projects: ['*'], expiresAt: null })
+await app.store.projects.create('Elsewhere')
+const { token } = await issueToken(app.store, { name: 'ops-bot', roles: ['ROLE_API_SECURITY', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'], projects: ['*'], expiresAt: null })
 const bot = { authorization: `Bearer ${token}` }
 
 t.test('changes, successful or refused, are recorded with their actor and request id', async t => {
@@ -36,8 +36,8 @@ t.test('changes, successful or refused, are recorded with their actor and reques
 })
 
 t.test('the log is append-only', async t => {
-  t.throws(() => app.store.db.prepare('UPDATE audit_log SET actor = ?').run('someone-else'), /append-only/)
-  t.throws(() => app.store.db.prepare('DELETE FROM audit_log').run(), /append-only/)
+  t.throws(() => sqliteOf(app).prepare('UPDATE audit_log SET actor = ?').run('someone-else'), /append-only/)
+  t.throws(() => sqliteOf(app).prepare('DELETE FROM audit_log').run(), /append-only/)
 })
 
 t.test('jwkd audit prints the trail, filtered', async t => {
@@ -63,10 +63,10 @@ t.test('refusals before the project let the caller in stay out of its trail (pro
   const logged: string[] = []
   const app = await buildTestApp(t, { logger: { level: 'info', stream: { write: line => { logged.push(line) } } } })
   const store = app.app.store
-  store.projects.create('Other')
-  const outsider = issueToken(store, { name: 'outsider', roles: ['ROLE_API_SECURITY', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'], projects: ['Other'], expiresAt: null }).token
-  const reader = issueToken(store, { name: 'reader', roles: ['ROLE_API_SECURITY'], projects: ['*'], expiresAt: null }).token
-  const insider = issueToken(store, { name: 'insider', roles: ['ROLE_API_SECURITY', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'], projects: [PROJECT], expiresAt: null }).token
+  await store.projects.create('Other')
+  const outsider = (await issueToken(store, { name: 'outsider', roles: ['ROLE_API_SECURITY', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'], projects: ['Other'], expiresAt: null })).token
+  const reader = (await issueToken(store, { name: 'reader', roles: ['ROLE_API_SECURITY'], projects: ['*'], expiresAt: null })).token
+  const insider = (await issueToken(store, { name: 'insider', roles: ['ROLE_API_SECURITY', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'], projects: [PROJECT], expiresAt: null })).token
   const attempt = async (token: string, name: string): Promise<number> => (await app.app.inject({
     method: 'POST', url: generateUrl(), headers: { authorization: `Bearer ${token}` }, payload: { name, type: 'OCT', oct: { keySize: 64 } }
   })).statusCode
@@ -74,8 +74,8 @@ t.test('refusals before the project let the caller in stay out of its trail (pro
   t.equal(await attempt(reader, 'from-reader'), 403, 'missing role')
   t.equal(await attempt(insider, 'from-inside'), 400, 'in scope, bad body')
   // Refusals are recorded after the answer; the last one's entry means the earlier hooks ran too.
-  while (store.audit.list({ project: PROJECT, limit: 100 }).length === 0) await new Promise(resolve => setTimeout(resolve, 10))
-  const trail = store.audit.list({ project: PROJECT, limit: 100 })
+  while ((await store.audit.list({ project: PROJECT, limit: 100 })).length === 0) await new Promise(resolve => setTimeout(resolve, 10))
+  const trail = await store.audit.list({ project: PROJECT, limit: 100 })
   t.same(trail.map(entry => [entry.actor, entry.jwkName, entry.outcome]), [['insider', 'from-inside', 'refused: 400']], 'only the caller the project let in')
   t.ok(logged.some(line => line.includes('"token":"outsider"') && line.includes('change refused before reaching a project')), 'the outsider is in the process log')
   t.ok(logged.some(line => line.includes('"token":"reader"') && line.includes('"status":403')), 'so is the missing role')

@@ -198,7 +198,7 @@ t.test('update replaces the copies; delete undeploys and leaves the JWKs made fr
 })
 
 t.test('truststore: the admin project\'s certificates deployed to the environment, content included', async t => {
-  app.store.projects.create('admin')
+  await app.store.projects.create('admin')
   const admin = apiClient(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/apiops/projects/admin`, auth)
   const ca = certificate('ca', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'], '/CN=ca.example.com/O=Example CA/C=US')
   const stagingOnly = certificate('staging-ca', ['-newkey', 'rsa:2048'], '/CN=staging-ca.example.com')
@@ -214,7 +214,7 @@ t.test('truststore: the admin project\'s certificates deployed to the environmen
       resultList: [{
         name: 'truststore-cert-1',
         description: 'Certificate from truststore',
-        projectId: app.store.projects.findByName('admin')!.id,
+        projectId: (await app.store.projects.findByName('admin'))!.id,
         certificateEnvironmentList: [{
           environmentName: 'production',
           startDate: new Date(x509.validFrom).toISOString(),
@@ -236,7 +236,7 @@ t.test('truststore: the admin project\'s certificates deployed to the environmen
   await refused(t, send('GET', '/certificates/truststore/production/'), 'Truststore certificates are only available in the admin project!')
   await refused(t, admin('POST', '/certificates/', form({ certificateName: 'truststore', alias: 'x', environmentList: 'production' }, ca.pem)),
     'certificateName truststore is reserved for the truststore pages')
-  const outsider = { authorization: `Bearer ${issueToken(app.store, { name: 'outsider', roles: ['ROLE_API_SECURITY'], projects: [PROJECT], expiresAt: null }).token}` }
+  const outsider = { authorization: `Bearer ${(await issueToken(app.store, { name: 'outsider', roles: ['ROLE_API_SECURITY'], projects: [PROJECT], expiresAt: null })).token}` }
   const denied = await apiClient(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/apiops/projects/admin`, outsider)('GET', '/certificates/truststore/production/')
   t.same(denied, { status: 404, json: { error: 'not_found', error_description: 'Project (admin) is not found or user does not have privilege to access it!' } }, 'a token without the admin project does not see it')
 })

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
-import { PROJECT, buildTestApp, jwkUrl } from '../helpers/app.js'
+import { PROJECT, buildTestApp, jwkUrl, sqliteOf } from '../helpers/app.js'
 import { freshPrivateJwk } from '../helpers/keys.js'
 import { proveKeyWorks } from '../helpers/prove-key.js'
 
@@ -39,7 +39,7 @@ t.test('COPY_PASTE: a private JWK is stored, sealed, deployed and works', async 
   t.equal(item.okp.x, jwk.x)
   const publicOnly = (await app.inject({ method: 'GET', url: jwkUrl('pasted') + '?publicOnly=true', headers: auth })).json().resultList[0]
   await proveKeyWorks(item.okp, publicOnly.okp)
-  const sealed = app.store.db.prepare("SELECT sealed_private FROM jwks WHERE name = 'pasted'").pluck().get() as string
+  const sealed = sqliteOf(app).prepare("SELECT sealed_private FROM jwks WHERE name = 'pasted'").pluck().get() as string
   t.notOk(sealed.includes(jwk.d as string), 'sealed at rest')
 })
 
@@ -127,7 +127,7 @@ t.test('malformed or unsupported keys say why, and never echo the key', async t 
   const notString = await create({ name: 'bad', sourceType: 'COPY_PASTE', jwkStr: { kty: 'oct', k: secretD } })
   t.equal(notString.json().error_description, 'jwkStr must be a string of at most 60000 characters', 'schema errors do not quote it either')
   t.notOk(notString.body.includes(secretD))
-  t.equal(app.store.jwks.listByProject(app.store.projects.findByName(PROJECT)!.id).filter(record => record.name === 'bad').length, 0, 'nothing stored')
+  t.equal((await app.store.jwks.listByProject((await app.store.projects.findByName(PROJECT))!.id)).filter(record => record.name === 'bad').length, 0, 'nothing stored')
 })
 
 t.test('an imported kid must be free in the project', async t => {
@@ -211,5 +211,5 @@ t.test('URL: fetched from a local server, with timeouts, size limit and status c
   const refused = await create({ name: 'u', sourceType: 'URL', url: `http://127.0.0.1:${closedPort}/jwks.json` })
   t.equal(refused.json().error_description, `The key could not be fetched from http://127.0.0.1:${closedPort}`)
   t.ok(logged.some(line => line.includes('connection refused')), 'the log says why')
-  t.equal(app.store.jwks.listByProject(app.store.projects.findByName(PROJECT)!.id).length, 1, 'only the good import stored')
+  t.equal((await app.store.jwks.listByProject((await app.store.projects.findByName(PROJECT))!.id)).length, 1, 'only the good import stored')
 })

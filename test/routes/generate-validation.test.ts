@@ -181,6 +181,6 @@ t.test('an explicit kid already taken is rejected, naming its holder', async () 
 })
 
 t.test('nothing was stored for any rejected request', async () => {
-  const names = app.store.jwks.listByProject(app.store.projects.findByName('MyProject')!.id).map(record => record.name)
+  const names = (await app.store.jwks.listByProject((await app.store.projects.findByName('MyProject'))!.id)).map(record => record.name)
   t.same(names.sort(), ['holder', 'taken'])
 })

@@ -62,7 +62,7 @@ t.test('by default every loopback spelling is refused before a connection is mad
     t.ok(logged.some(line => /is a loopback address; set JWKD_IMPORT_ALLOW_PRIVATE=true/.test(line)), `the log says why: ${url}`)
   }
   t.equal(totalHits(), 0, 'no request reached any local server')
-  t.equal(app.store.jwks.listByProject(app.store.projects.findByName(PROJECT)!.id).length, 0, 'nothing stored')
+  t.equal((await app.store.jwks.listByProject((await app.store.projects.findByName(PROJECT))!.id)).length, 0, 'nothing stored')
 })
 
 t.test('JWKD_IMPORT_ALLOW_PRIVATE=true opens them', async t => {

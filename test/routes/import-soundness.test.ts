@@ -9,7 +9,7 @@ import { freshPrivateJwk } from '../helpers/keys.js'
  * canonical, and odd member values or nesting are 400s, never 500s.
  */
 const { app, auth } = await buildTestApp(t)
-const projectId = app.store.projects.findByName(PROJECT)!.id
+const projectId = (await app.store.projects.findByName(PROJECT))!.id
 
 async function refused (t: Test, jwk: unknown, message: string | RegExp): Promise<void> {
   const response = await app.inject({
@@ -47,7 +47,7 @@ t.test('a private key must belong to its public members', async t => {
     'The key cannot be imported: the primes "p" and "q" are not the factors of the modulus "n"')
   await refused(t, { ...rsa, n: bigintB64(bigintOf(rsa.n!) + 2n) }, 'The key cannot be imported: the primes "p" and "q" are not the factors of the modulus "n"')
   await refused(t, { ...rsa, dp: otherRsa.dp }, 'The key cannot be imported: the CRT members "dp", "dq" and "qi" do not fit "p", "q" and "d"')
-  t.equal(app.store.jwks.listByProject(projectId).length, 0, 'nothing stored')
+  t.equal((await app.store.jwks.listByProject(projectId)).length, 0, 'nothing stored')
 })
 
 t.test('weak public keys are refused, and say why', async t => {
@@ -79,7 +79,7 @@ t.test('weak public keys are refused, and say why', async t => {
     await refused(t, { kty: 'OKP', crv: 'X25519', x: b64(u) }, 'The key cannot be imported: "x" is a point of small order: no shared secret can be agreed with it')
   }
   await refused(t, { kty: 'OKP', crv: 'X448', x: b64(Buffer.alloc(56)) }, 'The key cannot be imported: "x" is a point of small order: no shared secret can be agreed with it')
-  t.equal(app.store.jwks.listByProject(projectId).length, 0, 'nothing stored')
+  t.equal((await app.store.jwks.listByProject(projectId)).length, 0, 'nothing stored')
 })
 
 t.test('sound keys of every kind still import', async t => {

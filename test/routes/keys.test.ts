@@ -95,7 +95,7 @@ t.test('create, list, get as the documents show them', async t => {
     resultList: [{
       name: 'my-key',
       description: 'Key for API encryption',
-      projectId: app.store.projects.findByName(PROJECT)!.id,
+      projectId: (await app.store.projects.findByName(PROJECT))!.id,
       keyType: 'RSA',
       cryptoKeyInfoEnvironmentList: [
         { environmentName: 'production', publicKey: rsa.spki.toString('base64'), hasPrivateKey: true },
@@ -193,7 +193,7 @@ t.test('JWKs from keys: OpenSSL\'s signatures verify with them in jose, and thei
     t.same(await send('POST', '/jwks/parse-from-key', body), { status: 200, json: deployed(['production', 'staging']) }, `${kind.name}: parse-from-key deploys like any JWK`)
     const detail = (await send('GET', `/jwks/jwk-${kind.name}/`)).json.resultList[0]
     const jwk = detail[detail.type.toLowerCase()] as JWK
-    t.same([detail.sourceType, detail.sourceId, jwk.alg, jwk.use], ['PRIVATE_KEY', app.store.keys.findByName(app.store.projects.findByName(PROJECT)!.id, `key-${kind.name}`)!.id, kind.alg, 'sig'])
+    t.same([detail.sourceType, detail.sourceId, jwk.alg, jwk.use], ['PRIVATE_KEY', (await app.store.keys.findByName((await app.store.projects.findByName(PROJECT))!.id, `key-${kind.name}`))!.id, kind.alg, 'sig'])
     t.type(jwk.d, 'string', `${kind.name}: a copy with a private key gives a JWK with its private members`)
 
     const header = Buffer.from(JSON.stringify({ alg: kind.alg })).toString('base64url')

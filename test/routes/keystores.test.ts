@@ -44,7 +44,7 @@ t.test('create, list and get as the documents show them; the documented refusals
   }
   t.same(await send('POST', '/keystores/', body), { status: 200, json: deploymentBody(['production', 'staging']) })
   await refused(t, send('POST', '/keystores/', body), 'Keystore (name: my-keystore) is already exist! Try update operation if want to change its value.')
-  const projectId = app.store.projects.findByName(PROJECT)!.id
+  const projectId = (await app.store.projects.findByName(PROJECT))!.id
   const listed = (await send('GET', '/keystores/')).json
   // keytool's order of aliases is the file's; compared by name
   const byName = (list: any[]): any[] => [...list].sort((a, b) => a.aliasName.localeCompare(b.aliasName))
@@ -90,7 +90,7 @@ t.test('JWKs from keystore aliases: OpenSSL\'s signature verifies with them in j
   t.same(await send('POST', '/jwks/parse-from-keystore', body), { status: 200, json: deploymentBody(['production', 'staging']) })
   const detail = (await send('GET', '/jwks/jwk-from-keystore/')).json.resultList[0]
   const jwk = detail.rsa as JWK
-  const keystoreId = app.store.keystores.findByName(app.store.projects.findByName(PROJECT)!.id, 'my-keystore')!.id
+  const keystoreId = (await app.store.keystores.findByName((await app.store.projects.findByName(PROJECT))!.id, 'my-keystore'))!.id
   t.same([detail.sourceType, detail.sourceId, jwk.alg, jwk.use, typeof jwk.d], ['KEYSTORE', keystoreId, 'RS256', 'sig', 'string'])
   const certificate = new X509Certificate(readFileSync(join(dir, 'rsa.crt')))
   t.same(jwk.x5c, [certificate.raw.toString('base64')], 'the alias\'s certificate as x5c')

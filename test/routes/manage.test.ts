@@ -4,7 +4,7 @@ import { deployedIn } from '../helpers/snapshots.js'
 
 /** docs/API.md, "Routes" update, delete, export, environments. */
 const { app, auth, dataDir } = await buildTestApp(t, { environments: ['staging'] })
-const projectId = app.store.projects.findByName(PROJECT)!.id
+const projectId = (await app.store.projects.findByName(PROJECT))!.id
 
 async function generate (name: string, body: object = { type: 'EC', ec: { curveType: 'P256' } }): Promise<void> {
   const response = await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name, ...body } })
@@ -26,7 +26,7 @@ const deployed = (verb: 'Deployment' | 'Undeployment'): object => ({
 t.test('a rename keeps the key and moves its snapshots', async t => {
   await generate('before-rename', { kid: 'stable-kid', type: 'RSA', rsa: { keySize: 2048, algorithm: 'PS256' } })
   const before = await get('before-rename')
-  const id = app.store.jwks.findByName(projectId, 'before-rename')!.id
+  const id = (await app.store.jwks.findByName(projectId, 'before-rename'))!.id
   const response = await app.inject({ method: 'PUT', url: jwkUrl('before-rename'), headers: auth, payload: { name: 'after-rename', description: 'renamed' } })
   t.equal(response.statusCode, 200)
   t.same(response.json(), deployed('Deployment'))
@@ -66,7 +66,7 @@ t.test('update: description only, empty body, and errors', async t => {
 
 t.test('delete removes the key and every snapshot', async t => {
   await generate('doomed', { type: 'OKP', okp: { curveType: 'ED25519' } })
-  const id = app.store.jwks.findByName(projectId, 'doomed')!.id
+  const id = (await app.store.jwks.findByName(projectId, 'doomed'))!.id
   t.ok(deployedIn(dataDir, 'staging').has(id))
   const response = await app.inject({ method: 'DELETE', url: jwkUrl('doomed'), headers: auth })
   t.equal(response.statusCode, 200)
@@ -110,7 +110,7 @@ t.test('environments list', async t => {
 
 t.test('update and delete need the deploy role', async t => {
   const { issueToken } = await import('../../src/auth/tokens.js')
-  const { token } = issueToken(app.store, { name: 'reader', roles: ['ROLE_API_SECURITY'], projects: ['*'], expiresAt: null })
+  const { token } = await issueToken(app.store, { name: 'reader', roles: ['ROLE_API_SECURITY'], projects: ['*'], expiresAt: null })
   const headers = { authorization: `Bearer ${token}` }
   t.equal((await app.inject({ method: 'PUT', url: jwkUrl('other'), headers, payload: {} })).statusCode, 403)
   t.equal((await app.inject({ method: 'DELETE', url: jwkUrl('other'), headers })).statusCode, 403)
@@ -118,9 +118,9 @@ t.test('update and delete need the deploy role', async t => {
 })
 
 t.test('racing changes to one key: each is checked again under the write lock', async t => {
-  const storedIds = (): Set<string> => new Set(app.store.jwks.listByProject(projectId).map(record => record.id))
-  const noZombies = (what: string): void => {
-    const ids = storedIds()
+  const storedIds = async (): Promise<Set<string>> => new Set((await app.store.jwks.listByProject(projectId)).map(record => record.id))
+  const noZombies = async (what: string): Promise<void> => {
+    const ids = await storedIds()
     for (const environment of ['production', 'staging']) {
       t.same([...deployedIn(dataDir, environment).keys()].filter(id => !ids.has(id)), [], `${what}: ${environment} holds no key the database lacks`)
     }
@@ -131,20 +131,20 @@ t.test('racing changes to one key: each is checked again under the write lock', 
     app.inject({ method: 'PUT', url: jwkUrl('raced'), headers: auth, payload: { name: 'raced-renamed' } })
   ])
   t.same([deleted.statusCode, renamed.statusCode].sort(), [200, 400], 'delete and rename of one key: one of them finds it')
-  t.equal(app.store.jwks.findByName(projectId, 'raced-renamed'), undefined, 'a deleted key is not renamed back into existence')
-  noZombies('delete and rename')
+  t.equal(await app.store.jwks.findByName(projectId, 'raced-renamed'), undefined, 'a deleted key is not renamed back into existence')
+  await noZombies('delete and rename')
 
   await generate('twice')
   const both = await Promise.all([1, 2].map(() => app.inject({ method: 'DELETE', url: jwkUrl('twice'), headers: auth })))
   t.same(both.map(response => response.statusCode).sort(), [200, 400], 'two deletes of one key: the second is a 400')
-  noZombies('two deletes')
+  await noZombies('two deletes')
 
   await generate('edited')
   const edits = await Promise.all([
     app.inject({ method: 'PUT', url: jwkUrl('edited'), headers: auth, payload: { name: 'edited-new' } }),
     app.inject({ method: 'PUT', url: jwkUrl('edited'), headers: auth, payload: { description: 'stale' } })
   ])
-  const final = app.store.jwks.findByName(projectId, 'edited-new')
+  const final = await app.store.jwks.findByName(projectId, 'edited-new')
   t.ok(final, 'the rename is not undone by an edit made from a stale read')
   // Either the edit came first and both stand, or the rename did and the edit no longer finds the old name.
   if (edits[1]!.statusCode === 200) t.equal(final?.description, 'stale', 'both applied, in turn')

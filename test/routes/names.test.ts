@@ -1,11 +1,11 @@
 import t from 'tap'
 import { runCli } from '../../src/cli/run-cli.js'
-import { PROJECT, buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
+import { PROJECT, buildTestApp, generateUrl, jwkUrl, sqliteOf } from '../helpers/app.js'
 import { deployedIn } from '../helpers/snapshots.js'
 
 /** Every name generate accepts is reachable by every /jwks/{name} route, and the CLI can always remove a key. */
 const { app, auth, dataDir } = await buildTestApp(t, { environments: ['staging'] })
-const projectId = app.store.projects.findByName(PROJECT)!.id
+const projectId = (await app.store.projects.findByName(PROJECT))!.id
 
 async function generate (payload: object): Promise<{ statusCode: number, json: () => any }> {
   return await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { type: 'OCT', oct: { keySize: 128 }, ...payload } })
@@ -28,7 +28,7 @@ t.test('names of up to 255 characters, however they encode in a path, are reacha
 })
 
 t.test('strings that are not well-formed Unicode are refused in every name, kid and description', async t => {
-  const before = app.store.jwks.listByProject(projectId).length
+  const before = (await app.store.jwks.listByProject(projectId)).length
   const lone = ['sur\ud800rogate', 'tail\udfff', '\udc00lead']
   for (const bad of lone) {
     for (const payload of [{ name: bad }, { name: 'fine', kid: bad }, { name: 'fine', description: bad }]) {
@@ -48,7 +48,7 @@ t.test('strings that are not well-formed Unicode are refused in every name, kid 
   await generate({ name: 'to-rename' })
   const rename = await app.inject({ method: 'PUT', url: jwkUrl('to-rename'), headers: auth, payload: { name: lone[0] } })
   t.equal(rename.statusCode, 400, 'nor as a new name')
-  t.equal(app.store.jwks.listByProject(projectId).length, before + 1, 'nothing stored for a refused request')
+  t.equal((await app.store.jwks.listByProject(projectId)).length, before + 1, 'nothing stored for a refused request')
   t.equal((await app.inject({ method: 'DELETE', url: jwkUrl('to-rename'), headers: auth })).statusCode, 200)
 })
 
@@ -62,9 +62,9 @@ t.test('jwkd jwk list | delete: any key can be removed from the command line, wi
   t.equal((await generate({ name: 'plain key' })).statusCode, 200)
   t.equal((await generate({ name: 'legacy' })).statusCode, 200)
   // Stored before lone surrogates were refused: no URL names it, and it reads back with U+FFFD for its bytes.
-  const legacy = app.store.jwks.findByName(projectId, 'legacy')!
-  app.store.db.prepare('UPDATE jwks SET name = ? WHERE id = ?').run('leg\ud800acy', legacy.id)
-  const plain = app.store.jwks.findByName(projectId, 'plain key')!
+  const legacy = (await app.store.jwks.findByName(projectId, 'legacy'))!
+  sqliteOf(app).prepare('UPDATE jwks SET name = ? WHERE id = ?').run('leg\ud800acy', legacy.id)
+  const plain = (await app.store.jwks.findByName(projectId, 'plain key'))!
 
   t.same(await cli('jwk', 'list', PROJECT), { code: 0, out: ['leg\ufffd\ufffd\ufffdacy', 'plain key'], err: [] })
   t.same(await cli('jwk', 'delete', PROJECT, 'plain key'), { code: 0, out: ['plain key'], err: [] })
@@ -76,7 +76,7 @@ t.test('jwkd jwk list | delete: any key can be removed from the command line, wi
     t.notOk(deployed.has(legacy.id), `legacy key undeployed from ${environment}`)
   }
   t.equal((await app.inject({ method: 'GET', url: jwkUrl('plain key'), headers: auth })).statusCode, 400, 'the server sees it gone at once')
-  const audit = app.store.audit.list({ project: PROJECT, limit: 1000 }).filter(entry => entry.actor === 'cli')
+  const audit = (await app.store.audit.list({ project: PROJECT, limit: 1000 })).filter(entry => entry.actor === 'cli')
   t.same(audit.map(entry => [entry.action, entry.jwkName]), [['jwk.delete', 'plain key'], ['jwk.delete', 'leg\ufffd\ufffd\ufffdacy']])
   t.same(await cli('jwk', 'delete', PROJECT, 'gone'), { code: 1, out: [], err: [`jwkd: JWK gone does not exist in project ${PROJECT}`] })
   t.same(await cli('jwk', 'list', 'NoSuchProject'), { code: 1, out: [], err: ['jwkd: project NoSuchProject does not exist'] })

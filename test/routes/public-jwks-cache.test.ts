@@ -25,15 +25,15 @@ async function generate (name: string, extra: object = {}): Promise<void> {
 
 t.test('one build per change: repeated requests get the same cached set', async t => {
   await generate('first')
-  const a = app.publicJwks.get('production', PROJECT)
-  const b = app.publicJwks.get('production', PROJECT)
+  const a = await app.publicJwks.get('production', PROJECT)
+  const b = await app.publicJwks.get('production', PROJECT)
   t.equal(a, b, 'the very same cached object, not a rebuild')
   const conditional = await app.inject({ method: 'GET', url: setUrl(), headers: { 'if-none-match': a.etag } })
   t.equal(conditional.statusCode, 304)
   t.equal(conditional.body, '')
   t.equal(conditional.headers.etag, a.etag)
   await generate('second')
-  const c = app.publicJwks.get('production', PROJECT)
+  const c = await app.publicJwks.get('production', PROJECT)
   t.not(c, a, 'a deploy makes the next request rebuild')
   t.not(c.etag, a.etag)
   t.equal((await app.inject({ method: 'GET', url: setUrl(), headers: { 'if-none-match': a.etag } })).statusCode, 200, 'the old ETag no longer matches')

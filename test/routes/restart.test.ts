@@ -26,5 +26,5 @@ t.test('a key generated before a restart reads back identical after it', async t
     t.equal(after.body, before[name], `${name} identical`)
   }
   t.equal((await second.app.inject({ method: 'GET', url: '/apiops/projects/MyProject/jwks/', headers: second.auth })).body, list, 'list identical')
-  t.same(second.app.store.environments.list().map(environment => environment.name), ['production'], 'bootstrap ran once')
+  t.same((await second.app.store.environments.list()).map(environment => environment.name), ['production'], 'bootstrap ran once')
 })

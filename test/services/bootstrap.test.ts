@@ -11,8 +11,8 @@ t.test('first start on an empty data directory', async t => {
   const lines: string[] = []
   const stream = new Writable({ write (chunk, _encoding, done) { lines.push(chunk.toString()); done() } })
   const { app, dataDir, token } = await buildTestApp(t, { logger: { level: 'info', stream } })
-  t.same(app.store.environments.list().map(environment => environment.name), ['production'])
-  const admin = app.store.tokens.list()
+  t.same((await app.store.environments.list()).map(environment => environment.name), ['production'])
+  const admin = await app.store.tokens.list()
   t.equal(admin.length, 1)
   t.same(admin[0]!.roles, ['ROLE_API_SECURITY', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'], 'all roles')
   t.same(admin[0]!.projects, ['*'], 'all projects')
@@ -28,11 +28,11 @@ t.test('first start on an empty data directory', async t => {
 t.test('a second start does not bootstrap again, even after the production environment is deleted', async t => {
   const dataDir = t.testdir()
   const first = await buildTestApp(t, { dataDir })
-  first.app.store.environments.delete('production')
+  await first.app.store.environments.delete('production')
   await first.app.close()
   const second = await buildTestApp(t, { dataDir })
-  t.same(second.app.store.environments.list(), [])
-  t.equal(second.app.store.tokens.list().length, 1)
+  t.same(await second.app.store.environments.list(), [])
+  t.equal((await second.app.store.tokens.list()).length, 1)
 })
 
 t.test('the CLI may make environments before the first start, production included', async t => {
@@ -41,6 +41,6 @@ t.test('the CLI may make environments before the first start, production include
     t.equal(await runCli(['env', 'create', name], { JWKD_DATA_DIR: dataDir }, { out: () => {}, err: () => {} }), 0)
   }
   const { app } = await buildTestApp(t, { dataDir })
-  t.same(app.store.environments.list().map(environment => environment.name), ['production', 'staging'], 'production once, beside staging')
-  t.equal(app.store.tokens.list().length, 1, 'the admin token is issued')
+  t.same((await app.store.environments.list()).map(environment => environment.name), ['production', 'staging'], 'production once, beside staging')
+  t.equal((await app.store.tokens.list()).length, 1, 'the admin token is issued')
 })

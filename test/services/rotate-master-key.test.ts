@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { runCli } from '../../src/cli/run-cli.js'
 import { masterKeyPath } from '../../src/crypto/master-key.js'
-import { PROJECT, buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
+import { PROJECT, buildTestApp, generateUrl, jwkUrl, sqliteOf } from '../helpers/app.js'
 import { startServer } from '../helpers/processes.js'
 import { deployedIn } from '../helpers/snapshots.js'
 import { adminTokenPath } from '../../src/services/bootstrap.js'
@@ -34,18 +34,18 @@ t.test('rotation re-seals everything; a running server follows without a restart
   const app = await buildTestApp(t, { environments: ['staging'] })
   const before = await seed(app, 8)
   const oldKey = readFileSync(masterKeyPath(app.dataDir), 'utf8')
-  const oldBlobs = app.app.store.db.prepare('SELECT sealed_private FROM jwks ORDER BY name').pluck().all()
+  const oldBlobs = sqliteOf(app.app).prepare('SELECT sealed_private FROM jwks ORDER BY name').pluck().all()
   const out: string[] = []
   t.equal(await runCli(['master-key', 'rotate'], { JWKD_DATA_DIR: app.dataDir }, { out: line => out.push(line), err: () => {} }), 0)
   t.same(out, ['8'], 'prints how many keys were re-sealed')
   t.not(readFileSync(masterKeyPath(app.dataDir), 'utf8'), oldKey, 'a new master key')
   t.notOk(existsSync(masterKeyPath(app.dataDir) + '.new'))
-  const newBlobs = app.app.store.db.prepare('SELECT sealed_private FROM jwks ORDER BY name').pluck().all()
+  const newBlobs = sqliteOf(app.app).prepare('SELECT sealed_private FROM jwks ORDER BY name').pluck().all()
   t.ok(newBlobs.every((blob, index) => blob !== oldBlobs[index]), 'every blob re-sealed')
   for (const [name, body] of before) {
     t.equal((await app.app.inject({ method: 'GET', url: jwkUrl(name), headers: app.auth })).body, body, `${name} unchanged, read by the running server`)
   }
-  const record = app.app.store.jwks.findByName(app.app.store.projects.findByName(PROJECT)!.id, 'rot-0')!
+  const record = (await app.app.store.jwks.findByName((await app.app.store.projects.findByName(PROJECT))!.id, 'rot-0'))!
   for (const environment of ['production', 'staging']) {
     t.equal(deployedIn(app.dataDir, environment).get(record.id)?.sealedPrivate, record.sealedPrivate, `${environment} snapshot re-sealed`)
   }

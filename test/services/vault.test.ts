@@ -6,7 +6,7 @@ import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { masterKeyPath } from '../../src/crypto/master-key.js'
-import { buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
+import { buildTestApp, generateUrl, jwkUrl, sqliteOf } from '../helpers/app.js'
 
 /** The master key: from the environment or a file, and never the wrong one. */
 const keyText = randomBytes(32).toString('base64')
@@ -45,8 +45,8 @@ t.test('a sealed blob moved to another row does not open', async t => {
   for (const name of ['a', 'b']) {
     t.equal((await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name, type: 'OCT', oct: { keySize: 256 } } })).statusCode, 200)
   }
-  const sealedA = app.store.db.prepare("SELECT sealed_private FROM jwks WHERE name = 'a'").pluck().get()
-  app.store.db.prepare("UPDATE jwks SET sealed_private = ? WHERE name = 'b'").run(sealedA)
+  const sealedA = sqliteOf(app).prepare("SELECT sealed_private FROM jwks WHERE name = 'a'").pluck().get()
+  sqliteOf(app).prepare("UPDATE jwks SET sealed_private = ? WHERE name = 'b'").run(sealedA)
   const response = await app.inject({ method: 'GET', url: jwkUrl('b'), headers: auth })
   t.equal(response.statusCode, 500, 'refused, not served as b')
   t.notOk(response.body.includes('"k"'))

@@ -48,7 +48,7 @@ t.test('files an older jwkd left readable are narrowed; a planted admin-token li
   symlinkSync(target, adminTokenPath(dataDir))
   const { app, auth } = await buildTestApp(t, { dataDir })
   t.equal((await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name: 'k', type: 'OCT', oct: { keySize: 128 } } })).statusCode, 200)
-  t.equal(app.store.jwks.listAll().length, 1, 'the database jwkd found is the one it used')
+  t.equal((await app.store.jwks.listAll()).length, 1, 'the database jwkd found is the one it used')
   for (const suffix of ['', '-wal', '-shm']) t.equal(mode(databasePath(dataDir) + suffix), 0o600, `jwkd.db${suffix}`)
   t.equal(readFileSync(target, 'utf8'), 'not yours\n', 'the link target is untouched')
   t.ok(lstatSync(adminTokenPath(dataDir)).isFile(), 'admin-token is a file of its own')

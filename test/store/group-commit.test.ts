@@ -6,12 +6,12 @@ import { GroupCommit } from '../../src/store/group-commit.js'
 /** Group commit on a real SQLite file: what shares a transaction, what waits, what fails alone. */
 
 // Waits long enough that a busy machine cannot end them early; the one test about the wait sets its own.
-function setup (t: Test, maxWaitMs = 60_000): { db: Db, commits: GroupCommit, insert: (value: string) => () => number } {
+function setup (t: Test, maxWaitMs = 60_000): { db: Db, commits: GroupCommit<undefined>, insert: (value: string) => () => Promise<number> } {
   const db = openDatabase(t.testdir())
   t.teardown(() => db.close())
   db.exec('CREATE TABLE items (value TEXT PRIMARY KEY)')
-  const insert = (value: string) => () => Number(db.prepare('INSERT INTO items (value) VALUES (?)').run(value).lastInsertRowid)
-  return { db, commits: new GroupCommit(db, { maxWaitMs }), insert }
+  const insert = (value: string) => async () => Number(db.prepare('INSERT INTO items (value) VALUES (?)').run(value).lastInsertRowid)
+  return { db, commits: new GroupCommit(db, undefined, { maxWaitMs }), insert }
 }
 
 // Writes of one flush run back to back in one synchronous transaction: a
@@ -33,11 +33,11 @@ t.test('announced writes handed in on different turns share one transaction', as
   const witness = flushWitness()
   const first = commits.announce()
   const second = commits.announce()
-  const a = first.run(() => { witness.mark(); return insert('a')() })
+  const a = first.run(async () => { witness.mark(); return await insert('a')() })
   await nextTurn()
   await nextTurn()
   let shared = false
-  const b = second.run(() => { shared = witness.sameFlush(); return insert('b')() })
+  const b = second.run(async () => { shared = witness.sameFlush(); return await insert('b')() })
   await Promise.all([a, b])
   t.ok(shared, 'b ran in the flush that ran a, though it arrived two turns later')
   t.same(db.prepare('SELECT value FROM items ORDER BY value').pluck().all(), ['a', 'b'], 'both committed')
@@ -46,10 +46,10 @@ t.test('announced writes handed in on different turns share one transaction', as
 t.test('without announcements, writes of different turns commit separately', async t => {
   const { commits, insert } = setup(t)
   const witness = flushWitness()
-  const a = commits.run(() => { witness.mark(); return insert('a')() })
+  const a = commits.run(async () => { witness.mark(); return await insert('a')() })
   await a
   let shared = true
-  await commits.run(() => { shared = witness.sameFlush(); return insert('b')() })
+  await commits.run(async () => { shared = witness.sameFlush(); return await insert('b')() })
   t.notOk(shared)
 })
 
@@ -77,4 +77,18 @@ t.test('a write that throws is rolled back alone; the rest of the batch commits'
   t.same(results.map(result => result.status), ['fulfilled', 'rejected', 'fulfilled'])
   t.match((results[1] as PromiseRejectedResult).reason, { code: 'SQLITE_CONSTRAINT_PRIMARYKEY' })
   t.same(db.prepare('SELECT value FROM items ORDER BY value').pluck().all(), ['x', 'y'])
+})
+
+t.test('a write that awaits something slow holds its transaction; the next batch waits for it instead of opening one inside it', async t => {
+  const { db, commits, insert } = setup(t)
+  const slow = commits.run(async () => {
+    const id = await insert('slow')()
+    await new Promise(resolve => setTimeout(resolve, 20))
+    return id
+  })
+  await nextTurn()
+  const next = commits.run(insert('next'))
+  const results = await Promise.allSettled([slow, next])
+  t.same(results.map(result => result.status), ['fulfilled', 'fulfilled'], 'neither failed on a transaction already open')
+  t.same(db.prepare('SELECT value FROM items ORDER BY value').pluck().all(), ['next', 'slow'])
 })

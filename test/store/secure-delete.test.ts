@@ -37,7 +37,7 @@ async function seed (app: Awaited<ReturnType<typeof buildTestApp>>, prefix: stri
     const name = `${prefix}-${index}`
     t.equal((await app.app.inject({ method: 'POST', url: generateUrl(), headers: app.auth, payload: { name, ...body } })).statusCode, 200)
     const jwk = (await app.app.inject({ method: 'GET', url: `${jwkUrl(name)}?publicOnly=true`, headers: app.auth })).json().resultList[0][body.type.toLowerCase()]
-    const record = app.app.store.jwks.findByName(app.app.store.projects.findByName(PROJECT)!.id, name)!
+    const record = (await app.app.store.jwks.findByName((await app.app.store.projects.findByName(PROJECT))!.id, name))!
     // The public key identifies the key; the sealed blob is its private part as stored.
     seeded.push({ name, fingerprints: [jwk.n ?? jwk.x, record.sealedPrivate!] })
   }
