@@ -1,5 +1,5 @@
 # The two commands the README promises: `make run` and `make test`.
-.PHONY: install build run test check lint typecheck bench clean chromium binary
+.PHONY: install build run test check lint typecheck bench clean chromium postgres binary
 
 NPM ?= npm
 
@@ -33,9 +33,12 @@ check: install typecheck lint
 chromium:
 	bash .ci/ensure-chromium
 
+postgres:
+	bash .ci/ensure-postgres
+
 # The bench smoke test runs the built server, as `make bench` does; the
 # binary test runs dist/jwkd, built once per run here.
-test: install typecheck lint chromium build binary
+test: install typecheck lint chromium postgres build binary
 	$(NPM) test
 
 # dist/jwkd: one executable, no Node needed on the target host (README: "One file").

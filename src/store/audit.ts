@@ -23,7 +23,7 @@ export interface AuditRecord {
   requestId: string | null
 }
 
-interface Row {
+export interface AuditRow {
   at: string,
   actor: string,
   action: string,
@@ -33,6 +33,17 @@ interface Row {
   outcome: string,
   request_id: string | null
 }
+
+export const toAuditRecord = (row: AuditRow): AuditRecord => ({
+  at: row.at,
+  actor: row.actor,
+  action: row.action,
+  project: row.project,
+  jwkName: row.jwk_name,
+  kid: row.kid,
+  outcome: row.outcome,
+  requestId: row.request_id
+})
 
 /** Append-only (triggers refuse UPDATE and DELETE): who did what to which key, never key material. */
 export class AuditLog implements Audit {
@@ -57,16 +68,7 @@ export class AuditLog implements Audit {
       project: filter.project ?? null,
       since: filter.since?.toISOString() ?? null,
       limit: filter.limit
-    }) as Row[]
-    return rows.map(row => ({
-      at: row.at,
-      actor: row.actor,
-      action: row.action,
-      project: row.project,
-      jwkName: row.jwk_name,
-      kid: row.kid,
-      outcome: row.outcome,
-      requestId: row.request_id
-    }))
+    }) as AuditRow[]
+    return rows.map(toAuditRecord)
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Clock } from '../clock.js'
+import { withCopies } from './copies.js'
 import { statement, type Db } from './database.js'
 import type { Certificates } from './repositories.js'
 import { NameTakenError, ProjectGoneError, isForeignKeyViolation, isUniqueViolation } from './errors.js'
@@ -37,11 +38,14 @@ export class AliasTakenError extends Error {
   }
 }
 
-interface Row { id: string, project_id: string, name: string, description: string, created_at: string, updated_at: string }
-interface CopyRow { certificate_id: string, environment_id: string, environment_name: string, alias: string, der: Buffer }
+export interface CertificateRow { id: string, project_id: string, name: string, description: string, created_at: string, updated_at: string }
+export interface CertificateCopyRow { certificate_id: string, environment_id: string, environment_name: string, alias: string, der: Buffer }
 
-const toCopy = (row: CopyRow): CertificateCopy =>
-  ({ environmentId: row.environment_id, environmentName: row.environment_name, alias: row.alias, der: row.der })
+/** Rows of either database to records: each certificate with its copies (the copy rows of those certificates, by environment name). */
+export const certificateRecords = (rows: CertificateRow[], copyRows: CertificateCopyRow[]): CertificateRecord[] => withCopies(rows, copyRows, {
+  ownerOf: copy => copy.certificate_id,
+  toCopy: (copy): CertificateCopy => ({ environmentId: copy.environment_id, environmentName: copy.environment_name, alias: copy.alias, der: copy.der })
+}, (row, copies) => ({ id: row.id, projectId: row.project_id, name: row.name, description: row.description, createdAt: row.created_at, updatedAt: row.updated_at, copies }))
 
 /** Certificates of a project and their per-environment copies (public material: nothing here is sealed). */
 export class CertificateRepository implements Certificates {
@@ -53,36 +57,22 @@ export class CertificateRepository implements Certificates {
     this.#clock = clock
   }
 
-  #copies (certificateIds: string[]): Map<string, CertificateCopy[]> {
-    const byCertificate = new Map<string, CertificateCopy[]>(certificateIds.map(id => [id, []]))
-    if (certificateIds.length === 0) return byCertificate
-    const rows = statement(this.#db, `SELECT c.certificate_id, c.environment_id, e.name AS environment_name, c.alias, c.der
+  #records (rows: CertificateRow[]): CertificateRecord[] {
+    const copies = rows.length === 0
+      ? []
+      : statement(this.#db, `SELECT c.certificate_id, c.environment_id, e.name AS environment_name, c.alias, c.der
       FROM certificate_environments c JOIN environments e ON e.id = c.environment_id
-      WHERE c.certificate_id IN (SELECT value FROM json_each(?)) ORDER BY e.name`).all(JSON.stringify(certificateIds)) as CopyRow[]
-    for (const row of rows) byCertificate.get(row.certificate_id)?.push(toCopy(row))
-    return byCertificate
-  }
-
-  #records (rows: Row[]): CertificateRecord[] {
-    const copies = this.#copies(rows.map(row => row.id))
-    return rows.map(row => ({
-      id: row.id,
-      projectId: row.project_id,
-      name: row.name,
-      description: row.description,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      copies: copies.get(row.id) ?? []
-    }))
+      WHERE c.certificate_id IN (SELECT value FROM json_each(?)) ORDER BY e.name`).all(JSON.stringify(rows.map(row => row.id))) as CertificateCopyRow[]
+    return certificateRecords(rows, copies)
   }
 
   async findByName (projectId: string, name: string): Promise<CertificateRecord | undefined> {
-    const row = statement(this.#db, 'SELECT * FROM certificates WHERE project_id = ? AND name = ?').get(projectId, name) as Row | undefined
+    const row = statement(this.#db, 'SELECT * FROM certificates WHERE project_id = ? AND name = ?').get(projectId, name) as CertificateRow | undefined
     return row === undefined ? undefined : this.#records([row])[0]
   }
 
   async listByProject (projectId: string): Promise<CertificateRecord[]> {
-    return this.#records(statement(this.#db, 'SELECT * FROM certificates WHERE project_id = ? ORDER BY name').all(projectId) as Row[])
+    return this.#records(statement(this.#db, 'SELECT * FROM certificates WHERE project_id = ? ORDER BY name').all(projectId) as CertificateRow[])
   }
 
   async countByProject (projectId: string): Promise<number> {

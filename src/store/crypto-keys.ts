@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import type { StoredKeyType } from '../crypto/key-material.js'
+import { withCopies } from './copies.js'
 import { statement, type Db } from './database.js'
 import type { Keys } from './repositories.js'
 import { NameTakenError, ProjectGoneError, isForeignKeyViolation, isUniqueViolation } from './errors.js'
@@ -33,8 +34,14 @@ export interface NewKey {
   copies: Array<Omit<KeyCopy, 'environmentName'>>
 }
 
-interface Row { id: string, project_id: string, name: string, description: string, key_type: StoredKeyType, created_at: string, updated_at: string }
-interface CopyRow { key_id: string, environment_id: string, environment_name: string, spki: Buffer, sealed_private: string | null }
+export interface KeyRow { id: string, project_id: string, name: string, description: string, key_type: StoredKeyType, created_at: string, updated_at: string }
+export interface KeyCopyRow { key_id: string, environment_id: string, environment_name: string, spki: Buffer, sealed_private: string | null }
+
+/** Rows of either database to records: each key with its copies (the copy rows of those keys, by environment name). */
+export const keyRecords = (rows: KeyRow[], copyRows: KeyCopyRow[]): KeyRecord[] => withCopies(rows, copyRows, {
+  ownerOf: copy => copy.key_id,
+  toCopy: (copy): KeyCopy => ({ environmentId: copy.environment_id, environmentName: copy.environment_name, spki: copy.spki, sealedPrivate: copy.sealed_private })
+}, (row, copies) => ({ id: row.id, projectId: row.project_id, name: row.name, description: row.description, keyType: row.key_type, createdAt: row.created_at, updatedAt: row.updated_at, copies }))
 
 /** Keys of a project (Apinizer's CryptoKeyInfo) and their per-environment copies. */
 export class KeyRepository implements Keys {
@@ -51,35 +58,22 @@ export class KeyRepository implements Keys {
     return randomUUID()
   }
 
-  #records (rows: Row[]): KeyRecord[] {
-    const byKey = new Map<string, KeyCopy[]>(rows.map(row => [row.id, []]))
-    if (rows.length > 0) {
-      const copies = statement(this.#db, `SELECT k.key_id, k.environment_id, e.name AS environment_name, k.spki, k.sealed_private
+  #records (rows: KeyRow[]): KeyRecord[] {
+    const copies = rows.length === 0
+      ? []
+      : statement(this.#db, `SELECT k.key_id, k.environment_id, e.name AS environment_name, k.spki, k.sealed_private
         FROM crypto_key_environments k JOIN environments e ON e.id = k.environment_id
-        WHERE k.key_id IN (SELECT value FROM json_each(?)) ORDER BY e.name`).all(JSON.stringify(rows.map(row => row.id))) as CopyRow[]
-      for (const copy of copies) {
-        byKey.get(copy.key_id)?.push({ environmentId: copy.environment_id, environmentName: copy.environment_name, spki: copy.spki, sealedPrivate: copy.sealed_private })
-      }
-    }
-    return rows.map(row => ({
-      id: row.id,
-      projectId: row.project_id,
-      name: row.name,
-      description: row.description,
-      keyType: row.key_type,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      copies: byKey.get(row.id) ?? []
-    }))
+        WHERE k.key_id IN (SELECT value FROM json_each(?)) ORDER BY e.name`).all(JSON.stringify(rows.map(row => row.id))) as KeyCopyRow[]
+    return keyRecords(rows, copies)
   }
 
   async findByName (projectId: string, name: string): Promise<KeyRecord | undefined> {
-    const row = statement(this.#db, 'SELECT * FROM crypto_keys WHERE project_id = ? AND name = ?').get(projectId, name) as Row | undefined
+    const row = statement(this.#db, 'SELECT * FROM crypto_keys WHERE project_id = ? AND name = ?').get(projectId, name) as KeyRow | undefined
     return row === undefined ? undefined : this.#records([row])[0]
   }
 
   async listByProject (projectId: string): Promise<KeyRecord[]> {
-    return this.#records(statement(this.#db, 'SELECT * FROM crypto_keys WHERE project_id = ? ORDER BY name').all(projectId) as Row[])
+    return this.#records(statement(this.#db, 'SELECT * FROM crypto_keys WHERE project_id = ? ORDER BY name').all(projectId) as KeyRow[])
   }
 
   async countByProject (projectId: string): Promise<number> {
@@ -127,7 +121,7 @@ export class KeyRepository implements Keys {
 
   /** Every sealed private part, for a master-key rotation to re-seal. */
   async sealedPrivates (): Promise<Array<{ keyId: string, environmentId: string, sealedPrivate: string }>> {
-    return (statement(this.#db, 'SELECT key_id, environment_id, sealed_private FROM crypto_key_environments WHERE sealed_private IS NOT NULL').all() as CopyRow[])
+    return (statement(this.#db, 'SELECT key_id, environment_id, sealed_private FROM crypto_key_environments WHERE sealed_private IS NOT NULL').all() as KeyCopyRow[])
       .map(row => ({ keyId: row.key_id, environmentId: row.environment_id, sealedPrivate: row.sealed_private! }))
   }
 

@@ -47,7 +47,7 @@ export interface ListPage {
   limit?: number
 }
 
-interface Row {
+export interface JwkRow {
   id: string,
   project_id: string,
   name: string,
@@ -70,7 +70,7 @@ interface Row {
   revision: number
 }
 
-const toRecord = (row: Row): JwkRecord => ({
+export const toJwkRecord = (row: JwkRow): JwkRecord => ({
   id: row.id,
   projectId: row.project_id,
   name: row.name,
@@ -91,6 +91,17 @@ const toRecord = (row: Row): JwkRecord => ({
   createdAt: row.created_at,
   updatedAt: row.updated_at,
   revision: row.revision
+})
+
+/** A rename or redescription: material, id and kid stay; the link to a source goes; the revision moves on. */
+export const renamedJwk = (record: JwkRecord, changes: { name?: string, description?: string }, now: Date): JwkRecord => ({
+  ...record,
+  name: changes.name ?? record.name,
+  description: changes.description ?? record.description,
+  sourceId: null,
+  sourceUrl: null,
+  updatedAt: now.toISOString(),
+  revision: record.revision + 1
 })
 
 const withSuffix = (base: string, suffix: number): string => suffix === 1 ? base : `${base}-${suffix}`
@@ -196,15 +207,7 @@ export class JwkRepository implements Jwks {
    * revision moves on, so deployed snapshots are known to be outdated.
    */
   async update (record: JwkRecord, changes: { name?: string, description?: string }): Promise<JwkRecord> {
-    const updated: JwkRecord = {
-      ...record,
-      name: changes.name ?? record.name,
-      description: changes.description ?? record.description,
-      sourceId: null,
-      sourceUrl: null,
-      updatedAt: this.#clock().toISOString(),
-      revision: record.revision + 1
-    }
+    const updated = renamedJwk(record, changes, this.#clock())
     try {
       statement(this.#db, 'UPDATE jwks SET name = ?, description = ?, source_id = NULL, source_url = NULL, updated_at = ?, revision = ? WHERE id = ?')
         .run(updated.name, updated.description, updated.updatedAt, updated.revision, record.id)
@@ -222,8 +225,8 @@ export class JwkRepository implements Jwks {
   }
 
   async findByName (projectId: string, name: string): Promise<JwkRecord | undefined> {
-    const row = statement(this.#db, 'SELECT * FROM jwks WHERE project_id = ? AND name = ?').get(projectId, name) as Row | undefined
-    return row === undefined ? undefined : toRecord(row)
+    const row = statement(this.#db, 'SELECT * FROM jwks WHERE project_id = ? AND name = ?').get(projectId, name) as JwkRow | undefined
+    return row === undefined ? undefined : toJwkRecord(row)
   }
 
   /**
@@ -235,7 +238,7 @@ export class JwkRepository implements Jwks {
   async listByProject (projectId: string, page: ListPage = {}): Promise<JwkRecord[]> {
     // Names are never empty, so '' is "from the start"; LIMIT -1 is "no limit".
     return (statement(this.#db, 'SELECT *, NULL AS sealed_private FROM jwks WHERE project_id = ? AND name > ? ORDER BY name LIMIT ?')
-      .all(projectId, page.after ?? '', page.limit ?? -1) as Row[]).map(toRecord)
+      .all(projectId, page.after ?? '', page.limit ?? -1) as JwkRow[]).map(toJwkRecord)
   }
 
   /** Every sealed private part, for a master-key rotation to re-seal. */
@@ -260,7 +263,7 @@ export class JwkRepository implements Jwks {
 
   /** Every key with its project's name, for deploying to a new environment and for reconciling. */
   async listAll (): Promise<Array<JwkRecord & { projectName: string }>> {
-    return (statement(this.#db, 'SELECT jwks.*, projects.name AS project_name FROM jwks JOIN projects ON projects.id = jwks.project_id').all() as Array<Row & { project_name: string }>)
-      .map(row => ({ ...toRecord(row), projectName: row.project_name }))
+    return (statement(this.#db, 'SELECT jwks.*, projects.name AS project_name FROM jwks JOIN projects ON projects.id = jwks.project_id').all() as Array<JwkRow & { project_name: string }>)
+      .map(row => ({ ...toJwkRecord(row), projectName: row.project_name }))
   }
 }

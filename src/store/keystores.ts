@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import type { StoredKeyType } from '../crypto/key-material.js'
 import type { KeystoreType } from '../crypto/keystore.js'
+import { withCopies } from './copies.js'
 import { statement, type Db } from './database.js'
 import type { Keystores } from './repositories.js'
 import { NameTakenError, ProjectGoneError, isForeignKeyViolation, isUniqueViolation } from './errors.js'
@@ -40,8 +41,20 @@ export interface NewKeystore {
   copies: Array<Omit<KeystoreCopy, 'environmentName'>>
 }
 
-interface Row { id: string, project_id: string, name: string, description: string, created_at: string, updated_at: string }
-interface CopyRow { keystore_id: string, environment_id: string, environment_name: string, type: KeystoreType, aliases: string, sealed_content: string }
+export interface KeystoreRow { id: string, project_id: string, name: string, description: string, created_at: string, updated_at: string }
+export interface KeystoreCopyRow { keystore_id: string, environment_id: string, environment_name: string, type: KeystoreType, aliases: string, sealed_content: string }
+
+/** Rows of either database to records: each keystore with its copies (the copy rows of those keystores, by environment name). */
+export const keystoreRecords = (rows: KeystoreRow[], copyRows: KeystoreCopyRow[]): KeystoreRecord[] => withCopies(rows, copyRows, {
+  ownerOf: copy => copy.keystore_id,
+  toCopy: (copy): KeystoreCopy => ({
+    environmentId: copy.environment_id,
+    environmentName: copy.environment_name,
+    type: copy.type,
+    aliases: JSON.parse(copy.aliases) as AliasSummary[],
+    sealedContent: copy.sealed_content
+  })
+}, (row, copies) => ({ id: row.id, projectId: row.project_id, name: row.name, description: row.description, createdAt: row.created_at, updatedAt: row.updated_at, copies }))
 
 /** Keystores of a project and their per-environment copies. */
 export class KeystoreRepository implements Keystores {
@@ -58,40 +71,22 @@ export class KeystoreRepository implements Keystores {
     return randomUUID()
   }
 
-  #records (rows: Row[]): KeystoreRecord[] {
-    const byKeystore = new Map<string, KeystoreCopy[]>(rows.map(row => [row.id, []]))
-    if (rows.length > 0) {
-      const copies = statement(this.#db, `SELECT k.keystore_id, k.environment_id, e.name AS environment_name, k.type, k.aliases, k.sealed_content
+  #records (rows: KeystoreRow[]): KeystoreRecord[] {
+    const copies = rows.length === 0
+      ? []
+      : statement(this.#db, `SELECT k.keystore_id, k.environment_id, e.name AS environment_name, k.type, k.aliases, k.sealed_content
         FROM keystore_environments k JOIN environments e ON e.id = k.environment_id
-        WHERE k.keystore_id IN (SELECT value FROM json_each(?)) ORDER BY e.name`).all(JSON.stringify(rows.map(row => row.id))) as CopyRow[]
-      for (const copy of copies) {
-        byKeystore.get(copy.keystore_id)?.push({
-          environmentId: copy.environment_id,
-          environmentName: copy.environment_name,
-          type: copy.type,
-          aliases: JSON.parse(copy.aliases) as AliasSummary[],
-          sealedContent: copy.sealed_content
-        })
-      }
-    }
-    return rows.map(row => ({
-      id: row.id,
-      projectId: row.project_id,
-      name: row.name,
-      description: row.description,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      copies: byKeystore.get(row.id) ?? []
-    }))
+        WHERE k.keystore_id IN (SELECT value FROM json_each(?)) ORDER BY e.name`).all(JSON.stringify(rows.map(row => row.id))) as KeystoreCopyRow[]
+    return keystoreRecords(rows, copies)
   }
 
   async findByName (projectId: string, name: string): Promise<KeystoreRecord | undefined> {
-    const row = statement(this.#db, 'SELECT * FROM keystores WHERE project_id = ? AND name = ?').get(projectId, name) as Row | undefined
+    const row = statement(this.#db, 'SELECT * FROM keystores WHERE project_id = ? AND name = ?').get(projectId, name) as KeystoreRow | undefined
     return row === undefined ? undefined : this.#records([row])[0]
   }
 
   async listByProject (projectId: string): Promise<KeystoreRecord[]> {
-    return this.#records(statement(this.#db, 'SELECT * FROM keystores WHERE project_id = ? ORDER BY name').all(projectId) as Row[])
+    return this.#records(statement(this.#db, 'SELECT * FROM keystores WHERE project_id = ? ORDER BY name').all(projectId) as KeystoreRow[])
   }
 
   async countByProject (projectId: string): Promise<number> {
@@ -139,7 +134,7 @@ export class KeystoreRepository implements Keystores {
 
   /** Every sealed copy, for a master-key rotation to re-seal. */
   async sealedContents (): Promise<Array<{ keystoreId: string, environmentId: string, sealedContent: string }>> {
-    return (statement(this.#db, 'SELECT keystore_id, environment_id, sealed_content FROM keystore_environments').all() as CopyRow[])
+    return (statement(this.#db, 'SELECT keystore_id, environment_id, sealed_content FROM keystore_environments').all() as KeystoreCopyRow[])
       .map(row => ({ keystoreId: row.keystore_id, environmentId: row.environment_id, sealedContent: row.sealed_content }))
   }
 

@@ -12,9 +12,9 @@ export interface NamedResource {
   createdAt: string
 }
 
-interface Row { id: string, name: string, description: string, created_at: string }
+export interface ResourceRow { id: string, name: string, description: string, created_at: string }
 
-const toResource = (row: Row): NamedResource =>
+export const toResource = (row: ResourceRow): NamedResource =>
   ({ id: row.id, name: row.name, description: row.description, createdAt: row.created_at })
 
 /** Projects and environments: the same shape, the same operations, another table. */
@@ -48,13 +48,13 @@ export class NamedResourceRepository implements NamedResources {
 
   async findByName (name: string): Promise<NamedResource | undefined> {
     return this.#byName.get(name, () => {
-      const row = statement(this.#db, `SELECT * FROM ${this.#table} WHERE name = ?`).get(name) as Row | undefined
+      const row = statement(this.#db, `SELECT * FROM ${this.#table} WHERE name = ?`).get(name) as ResourceRow | undefined
       return row === undefined ? undefined : toResource(row)
     })
   }
 
   async list (): Promise<NamedResource[]> {
-    return (statement(this.#db, `SELECT * FROM ${this.#table} ORDER BY name`).all() as Row[]).map(toResource)
+    return (statement(this.#db, `SELECT * FROM ${this.#table} ORDER BY name`).all() as ResourceRow[]).map(toResource)
   }
 
   /** @returns whether a row was deleted */

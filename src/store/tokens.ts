@@ -17,7 +17,7 @@ export interface TokenRecord {
   revokedAt: string | null
 }
 
-interface Row {
+export interface TokenRow {
   id: string,
   name: string,
   hash: string,
@@ -28,7 +28,7 @@ interface Row {
   revoked_at: string | null
 }
 
-const toRecord = (row: Row): TokenRecord => ({
+export const toTokenRecord = (row: TokenRow): TokenRecord => ({
   id: row.id,
   name: row.name,
   hash: row.hash,
@@ -73,13 +73,13 @@ export class TokenRepository implements Tokens {
   /** Every request looks its token up: cached (see ReadCache), so a revocation counts from the next request on. */
   async findByHash (hash: string): Promise<TokenRecord | undefined> {
     return this.#cache.get(hash, () => {
-      const row = statement(this.#db, 'SELECT * FROM tokens WHERE hash = ?').get(hash) as Row | undefined
-      return row === undefined ? undefined : toRecord(row)
+      const row = statement(this.#db, 'SELECT * FROM tokens WHERE hash = ?').get(hash) as TokenRow | undefined
+      return row === undefined ? undefined : toTokenRecord(row)
     })
   }
 
   async list (): Promise<TokenRecord[]> {
-    return (statement(this.#db, 'SELECT * FROM tokens ORDER BY name').all() as Row[]).map(toRecord)
+    return (statement(this.#db, 'SELECT * FROM tokens ORDER BY name').all() as TokenRow[]).map(toTokenRecord)
   }
 
   /** @returns whether a live token of that name was revoked */

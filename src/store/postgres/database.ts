@@ -1,0 +1,48 @@
+import pg from 'pg'
+import { POSTGRES_MIGRATIONS } from './migrations.js'
+
+/** A pool for reads outside a transaction, or one client inside one. */
+export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>
+
+/** Rows of one query, typed by the caller. */
+export async function rows<R> (db: Queryable, sql: string, values: unknown[] = []): Promise<R[]> {
+  return (await db.query(sql, values)).rows as R[]
+}
+
+export async function changes (db: Queryable, sql: string, values: unknown[] = []): Promise<number> {
+  return (await db.query(sql, values)).rowCount ?? 0
+}
+
+/** PostgreSQL's SQLSTATEs for the two conflicts jwkd turns into messages, and the constraint that fired. */
+export const isPgUniqueViolation = (err: unknown, constraint?: string): boolean =>
+  (err as { code?: string } | null)?.code === '23505' && (constraint === undefined || (err as { constraint?: string }).constraint === constraint)
+
+export const isPgForeignKeyViolation = (err: unknown): boolean =>
+  (err as { code?: string } | null)?.code === '23503'
+
+/** Any one number: every instance takes it before migrating, so only one migrates at a time. */
+const MIGRATION_LOCK = 0x6a776b64
+
+/** Applies pending migrations in one transaction under an advisory lock: instances starting at once do not race. */
+export async function migrate (pool: pg.Pool): Promise<void> {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
+    await client.query('CREATE TABLE IF NOT EXISTS jwkd_schema (version INTEGER NOT NULL)')
+    const found = await rows<{ version: number }>(client, 'SELECT version FROM jwkd_schema')
+    const version = found[0]?.version ?? 0
+    if (version > POSTGRES_MIGRATIONS.length) {
+      throw new Error(`the database schema is version ${version}, newer than this jwkd (${POSTGRES_MIGRATIONS.length}); upgrade jwkd`)
+    }
+    for (let next = version; next < POSTGRES_MIGRATIONS.length; next++) await client.query(POSTGRES_MIGRATIONS[next]!)
+    if (found.length === 0) await client.query('INSERT INTO jwkd_schema (version) VALUES ($1)', [POSTGRES_MIGRATIONS.length])
+    else await client.query('UPDATE jwkd_schema SET version = $1', [POSTGRES_MIGRATIONS.length])
+    await client.query('COMMIT')
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw err
+  } finally {
+    client.release()
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The PostgreSQL schema, the same tables and constraints as SQLite's
+ * (src/store/migrations.ts): uniqueness of names and kids is the database's,
+ * whichever instance writes. Append only; `jwkd_schema` records how many ran.
+ * Timestamps stay ISO-8601 text and names compare byte by byte (COLLATE "C"),
+ * as in SQLite, so records and pages read back the same from either database.
+ */
+export const POSTGRES_MIGRATIONS: readonly string[] = [
+  /* 1: everything SQLite's migrations 1 to 4 make */ `
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+
+  CREATE TABLE projects (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL COLLATE "C" UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL
+  );
+
+  CREATE TABLE environments (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL COLLATE "C" UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL
+  );
+
+  CREATE TABLE tokens (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL COLLATE "C" UNIQUE,
+    hash        TEXT NOT NULL UNIQUE,
+    roles       TEXT NOT NULL,
+    projects    TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT,
+    revoked_at  TEXT
+  );
+
+  CREATE TABLE jwks (
+    id             TEXT PRIMARY KEY,
+    project_id     TEXT NOT NULL REFERENCES projects(id),
+    name           TEXT NOT NULL COLLATE "C",
+    description    TEXT NOT NULL DEFAULT '',
+    source_type    TEXT NOT NULL,
+    source_id      TEXT,
+    source_url     TEXT,
+    type           TEXT NOT NULL,
+    kid            TEXT COLLATE "C",
+    key_use        TEXT NOT NULL,
+    algorithm      TEXT,
+    parameters     TEXT NOT NULL,
+    public_jwk     TEXT NOT NULL,
+    sealed_private TEXT,
+    thumbprint     TEXT NOT NULL,
+    not_before     TEXT NOT NULL,
+    expires_at     TEXT NOT NULL,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    revision       INTEGER NOT NULL DEFAULT 1,
+    CONSTRAINT jwks_project_name UNIQUE (project_id, name)
+  );
+  CREATE UNIQUE INDEX jwks_project_kid ON jwks (project_id, kid) WHERE kid IS NOT NULL;
+  CREATE INDEX jwks_source ON jwks (source_id) WHERE source_id IS NOT NULL;
+
+  CREATE TABLE audit_log (
+    id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at         TEXT NOT NULL,
+    actor      TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    project    TEXT,
+    jwk_name   TEXT,
+    kid        TEXT,
+    outcome    TEXT NOT NULL,
+    request_id TEXT
+  );
+  CREATE FUNCTION audit_log_append_only () RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
+  CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+
+  CREATE TABLE certificates (
+    id          TEXT PRIMARY KEY,
+    project_id  TEXT NOT NULL REFERENCES projects(id),
+    name        TEXT NOT NULL COLLATE "C",
+    description TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    UNIQUE (project_id, name)
+  );
+  CREATE TABLE certificate_environments (
+    certificate_id TEXT NOT NULL REFERENCES certificates(id) ON DELETE CASCADE,
+    environment_id TEXT NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
+    project_id     TEXT NOT NULL,
+    alias          TEXT NOT NULL,
+    der            BYTEA NOT NULL,
+    PRIMARY KEY (certificate_id, environment_id),
+    CONSTRAINT certificate_alias UNIQUE (project_id, environment_id, alias)
+  );
+
+  CREATE TABLE crypto_keys (
+    id          TEXT PRIMARY KEY,
+    project_id  TEXT NOT NULL REFERENCES projects(id),
+    name        TEXT NOT NULL COLLATE "C",
+    description TEXT NOT NULL DEFAULT '',
+    key_type    TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    UNIQUE (project_id, name)
+  );
+  CREATE TABLE crypto_key_environments (
+    key_id         TEXT NOT NULL REFERENCES crypto_keys(id) ON DELETE CASCADE,
+    environment_id TEXT NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
+    spki           BYTEA NOT NULL,
+    sealed_private TEXT,
+    PRIMARY KEY (key_id, environment_id)
+  );
+
+  CREATE TABLE keystores (
+    id          TEXT PRIMARY KEY,
+    project_id  TEXT NOT NULL REFERENCES projects(id),
+    name        TEXT NOT NULL COLLATE "C",
+    description TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    UNIQUE (project_id, name)
+  );
+  CREATE TABLE keystore_environments (
+    keystore_id    TEXT NOT NULL REFERENCES keystores(id) ON DELETE CASCADE,
+    environment_id TEXT NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
+    type           TEXT NOT NULL,
+    aliases        TEXT NOT NULL,
+    sealed_content TEXT NOT NULL,
+    PRIMARY KEY (keystore_id, environment_id)
+  );
+  `
+]

@@ -1,0 +1,211 @@
+import pg from 'pg'
+import { systemClock, type Clock } from '../../clock.js'
+import type { Announcement, Commits } from '../group-commit.js'
+import type { Repositories } from '../repositories.js'
+import type { Store } from '../store.js'
+import { PgAudit } from './audit.js'
+import { PgCertificates } from './certificates.js'
+import { PgKeys } from './crypto-keys.js'
+import { migrate } from './database.js'
+import { PgJwks } from './jwks.js'
+import { PgKeystores } from './keystores.js'
+import { PgMeta } from './meta.js'
+import { PgNamedResources } from './named-resources.js'
+import { PgTokens } from './tokens.js'
+
+/** Every commit notifies it, in the same transaction: each instance's caches follow every other's writes. */
+export const CHANGES_CHANNEL = 'jwkd_changes'
+
+export interface PostgresOptions {
+  clock?: Clock
+  /** connections in the pool */
+  poolSize?: number
+  /** ms a statement may run before PostgreSQL cancels it */
+  statementTimeoutMs?: number
+  /** ms to wait for a connection (a database that does not answer fails /ready instead of hanging it) */
+  connectTimeoutMs?: number
+}
+
+function repositories (db: pg.Pool | pg.PoolClient, clock: Clock, inTransaction: boolean): Repositories {
+  return {
+    projects: new PgNamedResources(db, 'projects', 'project', clock),
+    environments: new PgNamedResources(db, 'environments', 'environment', clock),
+    tokens: new PgTokens(db, clock),
+    jwks: new PgJwks(db, clock, inTransaction),
+    certificates: new PgCertificates(db, clock, inTransaction),
+    keys: new PgKeys(db, clock, inTransaction),
+    keystores: new PgKeystores(db, clock, inTransaction),
+    audit: new PgAudit(db, clock),
+    meta: new PgMeta(db)
+  }
+}
+
+/**
+ * A number that moves whenever any instance commits: NOTIFY from each
+ * commit's transaction, heard on one LISTEN connection. While that
+ * connection is down (a notification may be missed) it moves on every read,
+ * so nothing is served from a cache until the connection is back.
+ */
+class ChangeVersion {
+  #value = 0
+  #listening = false
+  #client: pg.Client | undefined
+  #closed = false
+  #retry: NodeJS.Timeout | undefined
+  readonly #connect: () => pg.Client
+
+  constructor (connect: () => pg.Client) {
+    this.#connect = connect
+  }
+
+  current (): number {
+    return this.#listening ? this.#value : ++this.#value
+  }
+
+  async listen (): Promise<void> {
+    const client = this.#connect()
+    client.on('notification', () => { this.#value++ })
+    client.on('error', () => this.#lost(client))
+    client.on('end', () => this.#lost(client))
+    await client.connect()
+    await client.query(`LISTEN ${CHANGES_CHANNEL}`)
+    this.#client = client
+    this.#listening = true
+    // What was committed while nobody listened is unknown: start from a new value.
+    this.#value++
+  }
+
+  #lost (client: pg.Client): void {
+    if (this.#client !== client) return
+    this.#client = undefined
+    this.#listening = false
+    client.end().catch(() => {})
+    this.#reconnect()
+  }
+
+  #reconnect (): void {
+    if (this.#closed || this.#retry !== undefined) return
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined
+      this.listen().catch(() => this.#reconnect())
+    }, 500)
+    this.#retry.unref()
+  }
+
+  async close (): Promise<void> {
+    this.#closed = true
+    clearTimeout(this.#retry)
+    const client = this.#client
+    this.#client = undefined
+    this.#listening = false
+    await client?.end().catch(() => {})
+  }
+}
+
+/** One transaction per write: PostgreSQL batches the fsyncs of concurrent commits itself (group commit). */
+class PgCommits implements Commits<Repositories> {
+  readonly #pool: pg.Pool
+  readonly #clock: Clock
+
+  constructor (pool: pg.Pool, clock: Clock) {
+    this.#pool = pool
+    this.#clock = clock
+  }
+
+  async run<T> (work: (tx: Repositories) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect()
+    try {
+      await client.query('BEGIN')
+      const result = await work(repositories(client, this.#clock, true))
+      await client.query('SELECT pg_notify($1, \'\')', [CHANGES_CHANNEL])
+      await client.query('COMMIT')
+      return result
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw err
+    } finally {
+      client.release()
+    }
+  }
+
+  /** Nothing to wait for: each write is its own transaction. */
+  announce (): Announcement<Repositories> {
+    return { run: async work => await this.run(work), withdraw: () => {} }
+  }
+}
+
+/** Several instances on one PostgreSQL database: constraints and transactions make them agree. */
+export class PostgresStore implements Store {
+  readonly clock: Clock
+  readonly commits: Commits<Repositories>
+  readonly version: ChangeVersion
+  readonly projects
+  readonly environments
+  readonly tokens
+  readonly jwks
+  readonly certificates
+  readonly keys
+  readonly keystores
+  readonly audit
+  readonly meta
+  readonly #pool: pg.Pool
+
+  private constructor (pool: pg.Pool, clock: Clock, version: ChangeVersion) {
+    this.#pool = pool
+    this.clock = clock
+    this.version = version
+    const own = repositories(pool, clock, false)
+    this.projects = own.projects
+    this.environments = own.environments
+    this.tokens = own.tokens
+    this.jwks = own.jwks
+    this.certificates = own.certificates
+    this.keys = own.keys
+    this.keystores = own.keystores
+    this.audit = own.audit
+    this.meta = own.meta
+    this.commits = new PgCommits(pool, clock)
+  }
+
+  static async open (url: string, options: PostgresOptions = {}): Promise<PostgresStore> {
+    const settings = {
+      connectionString: url,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      statement_timeout: options.statementTimeoutMs ?? 10_000
+    }
+    const pool = new pg.Pool({ ...settings, max: options.poolSize ?? 10 })
+    // An idle connection that breaks (the server restarted) is dropped by the pool, not thrown.
+    pool.on('error', () => {})
+    try {
+      await migrate(pool)
+      const version = new ChangeVersion(() => new pg.Client(settings))
+      await version.listen()
+      return new PostgresStore(pool, options.clock ?? systemClock, version)
+    } catch (err) {
+      await pool.end()
+      throw err
+    }
+  }
+
+  async writable (): Promise<boolean> {
+    try {
+      await this.#pool.query('SELECT 1')
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /**
+   * Dead rows keep their bytes until their space is reused; VACUUM frees it
+   * sooner. Private parts in those rows are sealed, so what lingers is ciphertext.
+   */
+  async purgeDeleted (): Promise<void> {
+    await this.#pool.query('VACUUM jwks, crypto_key_environments, keystore_environments').catch(() => {})
+  }
+
+  async close (): Promise<void> {
+    await this.version.close()
+    await this.#pool.end()
+  }
+}
