@@ -105,7 +105,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(shutdown)
   // Before any route, so the OpenAPI document sees them all.
   await app.register(documentation, { version: VERSION, staticDir: assets.documentationDir })
-  await app.register(storePlugin, { dataDir: config.dataDir, clock, sqlite: assets.sqlite })
+  await app.register(storePlugin, { config, clock, sqlite: assets.sqlite })
   await app.register(vaultPlugin, { config })
   await app.register(bootstrapPlugin, { dataDir: config.dataDir })
   await app.register(metricsPlugin)

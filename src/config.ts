@@ -16,6 +16,8 @@ export interface Config {
   rateLimit: number
   /** URL imports may reach loopback, private and link-local addresses */
   importAllowPrivate: boolean
+  /** PostgreSQL instead of the data directory's SQLite file, from JWKD_DATABASE_URL */
+  database?: { url: string, poolSize: number, statementTimeoutMs: number }
 }
 
 /** The variables docs/API.md, "Running and configuration" defines, with their meaning, for `--help` texts. */
@@ -29,7 +31,10 @@ export const CONFIG_VARIABLES: ReadonlyArray<readonly [string, string, string]> 
   ['JWKD_POOL_MAX_QUEUE', '64 per worker', 'queued generations before 503'],
   ['JWKD_LOG_LEVEL', 'info', 'pino log level'],
   ['JWKD_RATE_LIMIT', '0 (off)', 'requests per minute per token on /apiops; beyond it, 429 with Retry-After'],
-  ['JWKD_IMPORT_ALLOW_PRIVATE', 'false', 'true lets URL imports reach loopback, private and link-local addresses']
+  ['JWKD_IMPORT_ALLOW_PRIVATE', 'false', 'true lets URL imports reach loopback, private and link-local addresses'],
+  ['JWKD_DATABASE_URL', '-', 'postgres://user:password@host:5432/db?sslmode=require: PostgreSQL instead of SQLite, shared by several instances'],
+  ['JWKD_DATABASE_POOL_SIZE', '10', 'PostgreSQL connections per instance'],
+  ['JWKD_DATABASE_STATEMENT_TIMEOUT_MS', '10000', 'a PostgreSQL statement running longer is cancelled']
 ]
 
 export class ConfigError extends Error {
@@ -57,6 +62,17 @@ function boolean (env: Env, name: string): boolean {
   throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`)
 }
 
+function databaseOf (env: Env): Config['database'] {
+  const url = env.JWKD_DATABASE_URL || undefined
+  if (url === undefined) return undefined
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('JWKD_DATABASE_URL must be a postgres:// or postgresql:// URL')
+  return {
+    url,
+    poolSize: integer(env, 'JWKD_DATABASE_POOL_SIZE', 10, 1, 1000),
+    statementTimeoutMs: integer(env, 'JWKD_DATABASE_STATEMENT_TIMEOUT_MS', 10_000, 100, 3_600_000)
+  }
+}
+
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 
 /**
@@ -80,6 +96,7 @@ export function loadConfig (env: Env = process.env): Config {
     poolMaxQueue: integer(env, 'JWKD_POOL_MAX_QUEUE', poolSize * 64, 1, 1_000_000),
     logLevel,
     rateLimit: integer(env, 'JWKD_RATE_LIMIT', 0, 0, 1_000_000),
-    importAllowPrivate: boolean(env, 'JWKD_IMPORT_ALLOW_PRIVATE')
+    importAllowPrivate: boolean(env, 'JWKD_IMPORT_ALLOW_PRIVATE'),
+    database: databaseOf(env)
   }
 }

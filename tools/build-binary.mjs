@@ -48,8 +48,8 @@ await build({
   outfile: join(out, 'jwkd.cjs'),
   format: 'cjs',
   plugins: [piscinaWorkerPath],
-  // optional native helpers that are loaded in try/catch
-  external: ['@napi-rs/nice'],
+  // optional native helpers loaded in try/catch; pg's native binding is never used (its JavaScript client is)
+  external: ['@napi-rs/nice', 'pg-native'],
   define: { 'import.meta.url': '"file:///jwkd-sea/src/sea/main.js"' }
 })
 await build({ ...common, entryPoints: [join(root, 'workers/keygen.ts')], outfile: join(out, 'keygen-worker.mjs'), format: 'esm' })

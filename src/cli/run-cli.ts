@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../config.js'
 import type { RuntimeAssets } from '../runtime-assets.js'
-import { SqliteStore } from '../store/sqlite-store.js'
+import { openStore } from '../store/open-store.js'
 import type { Store } from '../store/store.js'
 import { auditCommand } from './audit.js'
 import { masterKeyCommand } from './master-key.js'
@@ -67,7 +67,7 @@ export async function runCli (argv: string[], env: Record<string, string | undef
     // Every file a command creates in the data directory is the owner's alone.
     process.umask(0o077)
     const config = loadConfig(env)
-    store = SqliteStore.open(config.dataDir, { sqlite: assets.sqlite })
+    store = await openStore(config, { sqlite: assets.sqlite })
     const ctx = { store, io, positionals, dataDir: config.dataDir, description: parsed.values.description, sqlite: assets.sqlite }
     switch (group) {
       case 'project': await projectCommand(action, ctx); break

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { SqliteStore, type StoreOptions } from '../store/sqlite-store.js'
+import type { Config } from '../config.js'
+import { openStore } from '../store/open-store.js'
+import type { StoreOptions } from '../store/sqlite-store.js'
 import type { Store } from '../store/store.js'
 
 declare module 'fastify' {
@@ -9,8 +11,8 @@ declare module 'fastify' {
   }
 }
 
-async function storePlugin (app: FastifyInstance, options: { dataDir: string } & StoreOptions): Promise<void> {
-  const store = SqliteStore.open(options.dataDir, options)
+async function storePlugin (app: FastifyInstance, options: { config: Pick<Config, 'dataDir' | 'database'> } & StoreOptions): Promise<void> {
+  const store = await openStore(options.config, options)
   app.decorate('store', store)
   app.addHook('onClose', async () => await store.close())
 }

@@ -1,0 +1,79 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import pg from 'pg'
+import t from 'tap'
+import { buildApp } from '../../src/app.js'
+import { runCli } from '../../src/cli/run-cli.js'
+import { loadConfig } from '../../src/config.js'
+import { adminTokenPath } from '../../src/services/bootstrap.js'
+import { startCluster } from '../helpers/postgres.js'
+
+/**
+ * Two jwkd instances on one PostgreSQL database, real servers over real
+ * HTTP: what one writes the other reads, names stay unique across them, and
+ * a token revoked through one is refused by the other.
+ */
+const cluster = await startCluster(t)
+const databaseName = `jwkd_${randomUUID().replaceAll('-', '')}`
+const admin = new pg.Client({ connectionString: cluster.url })
+await admin.connect()
+await admin.query(`CREATE DATABASE ${databaseName}`)
+await admin.end()
+const dirs = t.testdir({ a: {}, b: {} })
+// Every instance needs the same master key: the check value in the shared database refuses any other.
+const masterKey = randomBytes(32).toString('base64')
+const env = (name: string): Record<string, string> => ({
+  JWKD_DATA_DIR: join(dirs, name),
+  JWKD_DATABASE_URL: cluster.database(databaseName),
+  JWKD_MASTER_KEY: masterKey,
+  JWKD_POOL_SIZE: '1'
+})
+
+async function instance (name: string): Promise<{ url: string }> {
+  const app = await buildApp(loadConfig(env(name)), { logger: false })
+  t.teardown(() => app.close())
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` }
+}
+
+const a = await instance('a')
+const b = await instance('b')
+const quiet = { out: () => {}, err: () => {} }
+t.equal(await runCli(['project', 'create', 'Shared'], env('b'), quiet), 0, 'the CLI works on PostgreSQL too')
+const token = readFileSync(adminTokenPath(join(dirs, 'a')), 'utf8').trim()
+const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+const generate = async (url: string, name: string): Promise<Response> =>
+  await fetch(`${url}/apiops/projects/Shared/jwks/generate`, { method: 'POST', headers, body: JSON.stringify({ name, type: 'EC', ec: { curveType: 'P256' } }) })
+
+t.test('a key generated through one instance is read, whole, through the other', async t => {
+  t.equal((await generate(a.url, 'from-a')).status, 200)
+  const got = await fetch(`${b.url}/apiops/projects/Shared/jwks/from-a/`, { headers })
+  t.equal(got.status, 200)
+  const jwk = (await got.json() as { resultList: Array<{ ec: Record<string, string> }> }).resultList[0]!.ec
+  t.same([jwk.kty, jwk.crv, typeof jwk.d], ['EC', 'P-256', 'string'], 'b opens the private part a sealed')
+})
+
+t.test('fifty generates with one name over both instances: exactly one 200, the rest the documented 400', async t => {
+  const answers = await Promise.all(Array.from({ length: 50 }, async (_, index) => {
+    const response = await generate(index % 2 === 0 ? a.url : b.url, 'contested')
+    return { status: response.status, body: await response.json() as { error_description?: string } }
+  }))
+  t.equal(answers.filter(answer => answer.status === 200).length, 1)
+  t.ok(answers.filter(answer => answer.status !== 200).every(answer => answer.status === 400 &&
+    answer.body.error_description === 'JWK (name: contested) is already exist! Try update operation if want to change its value.'), 'every other answer')
+})
+
+t.test('a token revoked through the CLI is refused by both instances on their next request', async t => {
+  const issued: string[] = []
+  t.equal(await runCli(['token', 'create', '--name', 'short', '--roles', 'ROLE_API_SECURITY'], env('a'), { out: line => issued.push(line), err: () => {} }), 0)
+  const shortLived = { authorization: `Bearer ${issued[0]!}` }
+  for (const { url } of [a, b]) t.equal((await fetch(`${url}/apiops/projects/Shared/jwks/`, { headers: shortLived })).status, 200)
+  t.equal(await runCli(['token', 'revoke', 'short'], env('b'), quiet), 0)
+  for (const { url } of [a, b]) t.equal((await fetch(`${url}/apiops/projects/Shared/jwks/`, { headers: shortLived })).status, 401)
+})
+
+t.test('readiness asks the database', async t => {
+  for (const { url } of [a, b]) t.same(await (await fetch(`${url}/ready`)).json(), { status: 'ready', checks: { database: true, pool: true } })
+})
