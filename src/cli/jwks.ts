@@ -1,4 +1,4 @@
-import { reconcileEnvironments } from '../deploy/deployer.js'
+import { reconcileEnvironments } from '../deploy/open-target.js'
 import type { Repositories, Store } from '../store/store.js'
 import type { SqliteBinding } from '../store/database.js'
 import { CliError, usageError, type CliIo } from './io.js'
@@ -46,7 +46,7 @@ export async function jwkCommand (action: string | undefined, ctx: JwkCommandCon
       })
       await store.purgeDeleted()
       // Undeploys it everywhere (and purges the environments' WALs).
-      await reconcileEnvironments(ctx.dataDir, store, ctx.sqlite)
+      await reconcileEnvironments(store, { dataDir: ctx.dataDir, sqlite: ctx.sqlite })
       io.out(deleted.name)
       return
     }

@@ -1,5 +1,5 @@
 import { isResourceName } from '../schemas/common.js'
-import { reconcileEnvironments } from '../deploy/deployer.js'
+import { reconcileEnvironments } from '../deploy/open-target.js'
 import { NameTakenError } from '../store/errors.js'
 import type { SqliteBinding } from '../store/database.js'
 import type { NamedResources, Repositories } from '../store/repositories.js'
@@ -76,7 +76,7 @@ export async function envCommand (action: string | undefined, ctx: ResourceComma
   switch (action) {
     case 'create': {
       const name = await createNamed(tx => tx.environments, 'environment', ctx)
-      await reconcileEnvironments(ctx.dataDir, store, ctx.sqlite)
+      await reconcileEnvironments(store, { dataDir: ctx.dataDir, sqlite: ctx.sqlite })
       io.out(name)
       return
     }
@@ -86,7 +86,7 @@ export async function envCommand (action: string | undefined, ctx: ResourceComma
     case 'delete': {
       const name = requireName('environment', ctx.positionals)
       if (!await store.commits.run(async tx => await tx.environments.delete(name))) throw new CliError(`environment ${name} does not exist`)
-      await reconcileEnvironments(ctx.dataDir, store, ctx.sqlite)
+      await reconcileEnvironments(store, { dataDir: ctx.dataDir, sqlite: ctx.sqlite })
       io.out(name)
       return
     }

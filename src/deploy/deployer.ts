@@ -1,16 +1,12 @@
 import { PendingBatch } from '../batching/pending-batch.js'
 import type { JwkRecord } from '../store/jwks.js'
 import type { NamedResource } from '../store/named-resources.js'
-import type { SqliteBinding } from '../store/database.js'
 import type { Store } from '../store/store.js'
-import type { WorkerFiles } from '../worker-files.js'
 import { putChange, type SnapshotChange } from './environment-snapshots.js'
-import { OpenEnvironments } from './open-environments.js'
-import { reconcile, synchronize, type ReconcileReport } from './reconcile.js'
-import { SnapshotWriter } from './snapshot-writer.js'
+import type { ReconcileReport, SnapshotTarget } from './snapshot-target.js'
 import { toSnapshot, type Snapshot } from './snapshot.js'
 
-export type { ReconcileReport } from './reconcile.js'
+export type { ReconcileReport } from './snapshot-target.js'
 
 /** One environment's part of a deploy: durable there, or why not. */
 export interface EnvironmentOutcome {
@@ -20,31 +16,22 @@ export interface EnvironmentOutcome {
 
 /**
  * Puts keys into every environment. Deploys that arrive together (a group
- * commit's worth of keys) go out as one batch: per environment one
- * transaction and one fsync, whatever the batch holds, committed by the
- * snapshot writer thread so the fsyncs never block the event loop. One batch
- * is in flight at a time; what arrives meanwhile forms the next. The cost of
- * a deploy does not depend on how many keys a project has.
+ * commit's worth of keys) go out as one batch to the snapshot target: one
+ * transaction per environment (files) or for all of them (PostgreSQL),
+ * whatever the batch holds. One batch is in flight at a time; what arrives
+ * meanwhile forms the next. The cost of a deploy does not depend on how
+ * many keys a project has.
  */
 export class Deployer {
-  readonly #dataDir: string
   readonly #store: Store
-  /** this thread's connections: reads, reconciling, filling new databases */
-  readonly #open: OpenEnvironments
-  readonly #writer: SnapshotWriter
+  readonly #target: SnapshotTarget
   readonly #batch = new PendingBatch<SnapshotChange, EnvironmentOutcome[]>()
   #scheduled = false
   #inFlight: Promise<void> | undefined
 
-  constructor (dataDir: string, store: Store, options: { sqlite?: SqliteBinding, workers?: WorkerFiles } = {}) {
-    this.#dataDir = dataDir
+  constructor (store: Store, target: SnapshotTarget) {
     this.#store = store
-    this.#open = new OpenEnvironments(dataDir, {
-      // A database that never held every key (made just now) gets them all before anything else.
-      prepare: async snapshots => { if (!snapshots.complete) synchronize(snapshots, await this.#store.jwks.listAll()) },
-      sqlite: options.sqlite
-    })
-    this.#writer = new SnapshotWriter(dataDir, options)
+    this.#target = target
   }
 
   /** Resolves once the snapshot is durable in every environment whose outcome has no failure. */
@@ -58,16 +45,16 @@ export class Deployer {
 
   /** What an environment holds for a project: what its public JWK Set is made of. */
   async deployed (environment: NamedResource, project: string): Promise<Snapshot[]> {
-    return (await this.#open.get(environment)).list(project)
+    return await this.#target.deployed(environment, project)
   }
 
   /** Moves with every change to what the environment holds: what caches of `deployed` follow. */
   async deployedVersion (environment: NamedResource): Promise<string> {
-    return (await this.#open.get(environment)).version
+    return await this.#target.version(environment)
   }
 
   async reconcile (): Promise<ReconcileReport> {
-    return await reconcile(this.#dataDir, this.#store, this.#open)
+    return await this.#target.reconcile(this.#store)
   }
 
   async #enqueue (change: SnapshotChange): Promise<EnvironmentOutcome[]> {
@@ -94,22 +81,11 @@ export class Deployer {
 
   async #send (changes: SnapshotChange[]): Promise<EnvironmentOutcome[]> {
     const environments = await this.#store.environments.list()
-    this.#open.retain(environments)
-    const failures = new Map<string, string>()
-    const ready: NamedResource[] = []
-    for (const environment of environments) {
-      try {
-        await this.#open.get(environment)
-        ready.push(environment)
-      } catch (err) {
-        failures.set(environment.name, (err as Error).message)
-      }
-    }
+    let failures: Map<string, string>
     try {
-      const outcome = await this.#writer.write({ environments: ready, changes })
-      for (const { environment, message } of outcome.failures) failures.set(environment, message)
+      failures = await this.#target.write(environments, changes)
     } catch (err) {
-      for (const { name } of ready) failures.set(name, (err as Error).message)
+      failures = new Map(environments.map(({ name }) => [name, (err as Error).message]))
     }
     return environments.map(({ name }) => {
       const failure = failures.get(name)
@@ -123,17 +99,6 @@ export class Deployer {
       this.#flush()
       await this.#inFlight
     }
-    await this.#writer.close()
-    this.#open.closeAll()
-  }
-}
-
-/** For one-shot processes (the CLI): reconcile, then let go of the environment databases. */
-export async function reconcileEnvironments (dataDir: string, store: Store, sqlite?: SqliteBinding): Promise<ReconcileReport> {
-  const deployer = new Deployer(dataDir, store, { sqlite })
-  try {
-    return await deployer.reconcile()
-  } finally {
-    await deployer.close()
+    await this.#target.close()
   }
 }

@@ -5,13 +5,8 @@ import type { NamedResource } from '../store/named-resources.js'
 import type { Store } from '../store/store.js'
 import { putChange, type EnvironmentSnapshots, type SnapshotChange } from './environment-snapshots.js'
 import type { OpenEnvironments } from './open-environments.js'
+import type { ReconcileReport } from './snapshot-target.js'
 import { environmentDatabaseFile, environmentDir, environmentsDir, toSnapshot } from './snapshot.js'
-
-export interface ReconcileReport {
-  written: number
-  removed: number
-  failed: Array<{ environment: string, reason: string }>
-}
 
 async function listDir (dir: string): Promise<string[]> {
   try {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Deployer } from '../deploy/deployer.js'
+import { snapshotTargetFor } from '../deploy/open-target.js'
 import type { SqliteBinding } from '../store/database.js'
 import type { WorkerFiles } from '../worker-files.js'
 
@@ -11,7 +12,7 @@ declare module 'fastify' {
 }
 
 async function deployerPlugin (app: FastifyInstance, options: { dataDir: string, sqlite?: SqliteBinding, workers?: WorkerFiles }): Promise<void> {
-  const deployer = new Deployer(options.dataDir, app.store, options)
+  const deployer = new Deployer(app.store, snapshotTargetFor(app.store, options))
   app.decorate('deployer', deployer)
   app.addHook('onClose', async () => deployer.close())
   // A crash between a commit and its deploy leaves a key without snapshots: finish the job before serving.

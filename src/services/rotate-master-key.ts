@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { ConfigError } from '../config.js'
 import { jwkAdditionalData, keyAdditionalData, keystoreAdditionalData, Sealer } from '../crypto/sealer.js'
-import { reconcileEnvironments } from '../deploy/deployer.js'
+import { reconcileEnvironments } from '../deploy/open-target.js'
 import { writeFileDurably } from '../store/durable-fs.js'
 import type { SqliteBinding } from '../store/database.js'
 import type { Store } from '../store/store.js'
@@ -53,6 +53,6 @@ export async function rotateMasterKey (store: Store, config: VaultConfig, sqlite
   // The blobs sealed under the retired key must not outlive it in the WAL.
   await store.purgeDeleted()
   adoptPendingKey(path, nextKey)
-  await reconcileEnvironments(config.dataDir, store, sqlite)
+  await reconcileEnvironments(store, { dataDir: config.dataDir, sqlite })
   return resealed
 }

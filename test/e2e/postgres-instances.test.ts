@@ -77,3 +77,37 @@ t.test('a token revoked through the CLI is refused by both instances on their ne
 t.test('readiness asks the database', async t => {
   for (const { url } of [a, b]) t.same(await (await fetch(`${url}/ready`)).json(), { status: 'ready', checks: { database: true, pool: true } })
 })
+
+t.test('a key generated through one instance is in the other\'s public JWK Set within a second, with the same ETag on both', async t => {
+  const setUrl = (url: string): string => `${url}/environments/production/projects/Shared/jwks.json`
+  const before = await fetch(setUrl(b.url))
+  t.equal(before.status, 200)
+  const etagBefore = before.headers.get('etag')
+  t.equal((await generate(a.url, 'published-by-a')).status, 200)
+  const kid = ((await (await fetch(`${a.url}/apiops/projects/Shared/jwks/published-by-a/`, { headers })).json()) as { resultList: Array<{ kid: string }> }).resultList[0]!.kid
+  const deadline = Date.now() + 1000
+  let seen: { keys: Array<{ kid?: string }> } = { keys: [] }
+  let etag: string | null = null
+  while (Date.now() < deadline) {
+    const response = await fetch(setUrl(b.url))
+    seen = await response.json() as typeof seen
+    etag = response.headers.get('etag')
+    if (seen.keys.some(key => key.kid === kid)) break
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+  t.ok(seen.keys.some(key => key.kid === kid), 'b publishes the key a made')
+  t.not(etag, etagBefore, 'and its ETag moved')
+  t.equal((await fetch(setUrl(a.url))).headers.get('etag'), etag, 'both instances answer the same ETag for the same set')
+})
+
+t.test('a key deleted through one instance leaves the other\'s public JWK Set', async t => {
+  const kid = ((await (await fetch(`${a.url}/apiops/projects/Shared/jwks/published-by-a/`, { headers })).json()) as { resultList: Array<{ kid: string }> }).resultList[0]!.kid
+  t.equal((await fetch(`${b.url}/apiops/projects/Shared/jwks/published-by-a/`, { method: 'DELETE', headers: { authorization: headers.authorization } })).status, 200)
+  const deadline = Date.now() + 1000
+  let present = true
+  while (present && Date.now() < deadline) {
+    present = ((await (await fetch(`${a.url}/environments/production/projects/Shared/jwks.json`)).json()) as { keys: Array<{ kid?: string }> }).keys.some(key => key.kid === kid)
+    if (present) await new Promise(resolve => setTimeout(resolve, 20))
+  }
+  t.notOk(present)
+})

@@ -13,6 +13,26 @@ export async function changes (db: Queryable, sql: string, values: unknown[] = [
   return (await db.query(sql, values)).rowCount ?? 0
 }
 
+/** Every commit notifies it, in the same transaction: each instance's caches follow every other's writes. */
+export const CHANGES_CHANNEL = 'jwkd_changes'
+
+/** `work` in one transaction on one pooled client; the commit tells every instance something changed. */
+export async function inTransaction<T> (pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    const result = await work(client)
+    await client.query('SELECT pg_notify($1, \'\')', [CHANGES_CHANNEL])
+    await client.query('COMMIT')
+    return result
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw err
+  } finally {
+    client.release()
+  }
+}
+
 /** PostgreSQL's SQLSTATEs for the two conflicts jwkd turns into messages, and the constraint that fired. */
 export const isPgUniqueViolation = (err: unknown, constraint?: string): boolean =>
   (err as { code?: string } | null)?.code === '23505' && (constraint === undefined || (err as { constraint?: string }).constraint === constraint)

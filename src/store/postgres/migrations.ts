@@ -133,5 +133,16 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     sealed_content TEXT NOT NULL,
     PRIMARY KEY (keystore_id, environment_id)
   );
+  `,
+  /* 2: what each environment holds, where every instance reads it (the data directory's snapshot files on SQLite) */ `
+  CREATE TABLE snapshots (
+    environment_id TEXT NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
+    id             TEXT NOT NULL,
+    project        TEXT NOT NULL COLLATE "C",
+    revision       INTEGER NOT NULL,
+    body           TEXT NOT NULL,
+    PRIMARY KEY (environment_id, id)
+  );
+  CREATE INDEX snapshots_by_project ON snapshots (environment_id, project);
   `
 ]

@@ -6,15 +6,12 @@ import type { Store } from '../store.js'
 import { PgAudit } from './audit.js'
 import { PgCertificates } from './certificates.js'
 import { PgKeys } from './crypto-keys.js'
-import { migrate } from './database.js'
+import { CHANGES_CHANNEL, inTransaction, migrate } from './database.js'
 import { PgJwks } from './jwks.js'
 import { PgKeystores } from './keystores.js'
 import { PgMeta } from './meta.js'
 import { PgNamedResources } from './named-resources.js'
 import { PgTokens } from './tokens.js'
-
-/** Every commit notifies it, in the same transaction: each instance's caches follow every other's writes. */
-export const CHANGES_CHANNEL = 'jwkd_changes'
 
 export interface PostgresOptions {
   clock?: Clock
@@ -113,19 +110,7 @@ class PgCommits implements Commits<Repositories> {
   }
 
   async run<T> (work: (tx: Repositories) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect()
-    try {
-      await client.query('BEGIN')
-      const result = await work(repositories(client, this.#clock, true))
-      await client.query('SELECT pg_notify($1, \'\')', [CHANGES_CHANNEL])
-      await client.query('COMMIT')
-      return result
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {})
-      throw err
-    } finally {
-      client.release()
-    }
+    return await inTransaction(this.#pool, async client => await work(repositories(client, this.#clock, true)))
   }
 
   /** Nothing to wait for: each write is its own transaction. */
@@ -148,10 +133,11 @@ export class PostgresStore implements Store {
   readonly keystores
   readonly audit
   readonly meta
-  readonly #pool: pg.Pool
+  /** for what lives beside the store in the same database (the environments' snapshots) */
+  readonly pool: pg.Pool
 
   private constructor (pool: pg.Pool, clock: Clock, version: ChangeVersion) {
-    this.#pool = pool
+    this.pool = pool
     this.clock = clock
     this.version = version
     const own = repositories(pool, clock, false)
@@ -189,7 +175,7 @@ export class PostgresStore implements Store {
 
   async writable (): Promise<boolean> {
     try {
-      await this.#pool.query('SELECT 1')
+      await this.pool.query('SELECT 1')
       return true
     } catch {
       return false
@@ -201,11 +187,11 @@ export class PostgresStore implements Store {
    * sooner. Private parts in those rows are sealed, so what lingers is ciphertext.
    */
   async purgeDeleted (): Promise<void> {
-    await this.#pool.query('VACUUM jwks, crypto_key_environments, keystore_environments').catch(() => {})
+    await this.pool.query('VACUUM jwks, crypto_key_environments, keystore_environments, snapshots').catch(() => {})
   }
 
   async close (): Promise<void> {
     await this.version.close()
-    await this.#pool.end()
+    await this.pool.end()
   }
 }

@@ -1,0 +1,107 @@
+import type pg from 'pg'
+import type { NamedResource } from '../store/named-resources.js'
+import type { PostgresStore } from '../store/postgres/postgres-store.js'
+import { inTransaction, rows } from '../store/postgres/database.js'
+import type { Store } from '../store/store.js'
+import { putChange, type SnapshotChange } from './environment-snapshots.js'
+import type { ReconcileReport, SnapshotTarget } from './snapshot-target.js'
+import { toSnapshot, type Snapshot } from './snapshot.js'
+
+/** Any one number: the instance holding it reconciles, the others wait and then find nothing to do. */
+const RECONCILE_LOCK = 0x6a776b65
+
+/** Consecutive changes of one kind, so each run is one statement and the batch's order still holds. */
+function runs (changes: readonly SnapshotChange[]): SnapshotChange[][] {
+  const grouped: SnapshotChange[][] = []
+  for (const change of changes) {
+    const last = grouped.at(-1)
+    if (last !== undefined && last[0]!.kind === change.kind) last.push(change)
+    else grouped.push([change])
+  }
+  return grouped
+}
+
+async function apply (client: pg.PoolClient, environmentIds: string[], changes: readonly SnapshotChange[]): Promise<void> {
+  for (const run of runs(changes)) {
+    const puts = run.filter((change): change is Extract<SnapshotChange, { kind: 'put' }> => change.kind === 'put')
+    if (puts.length > 0) {
+      // A newer revision already there (a later batch overtook a retry) is kept.
+      await client.query(`INSERT INTO snapshots (environment_id, id, project, revision, body)
+        SELECT e, c.id, c.project, c.revision, c.body FROM unnest($1::text[]) AS e
+          CROSS JOIN unnest($2::text[], $3::text[], $4::int[], $5::text[]) AS c (id, project, revision, body)
+        ON CONFLICT (environment_id, id) DO UPDATE SET project = excluded.project, revision = excluded.revision, body = excluded.body
+        WHERE excluded.revision >= snapshots.revision`,
+      [environmentIds, puts.map(change => change.id), puts.map(change => change.project), puts.map(change => change.revision), puts.map(change => change.body)])
+    } else {
+      await client.query('DELETE FROM snapshots WHERE environment_id = ANY($1) AND id = ANY($2)', [environmentIds, run.map(change => change.id)])
+    }
+  }
+}
+
+/**
+ * Snapshots in PostgreSQL, beside the keys: a deploy is one transaction for
+ * every environment, durable when it commits, and every instance reads the
+ * same rows, so each answers the same public JWK Set (and ETag). Reads are
+ * cached until the store's version moves (any instance's commit).
+ */
+export class PgSnapshots implements SnapshotTarget {
+  readonly #store: PostgresStore
+  readonly #cache = new Map<string, { version: string, snapshots: Snapshot[] }>()
+
+  constructor (store: PostgresStore) {
+    this.#store = store
+  }
+
+  async write (environments: NamedResource[], changes: SnapshotChange[]): Promise<Map<string, string>> {
+    try {
+      await inTransaction(this.#store.pool, async client => await apply(client, environments.map(environment => environment.id), changes))
+      return new Map()
+    } catch (err) {
+      return new Map(environments.map(({ name }) => [name, (err as Error).message]))
+    }
+  }
+
+  async deployed (environment: NamedResource, project: string): Promise<Snapshot[]> {
+    const version = await this.version()
+    const key = `${environment.id}\0${project}`
+    const cached = this.#cache.get(key)
+    if (cached?.version === version) return cached.snapshots
+    const found = await rows<{ body: string }>(this.#store.pool, 'SELECT body FROM snapshots WHERE environment_id = $1 AND project = $2 ORDER BY id', [environment.id, project])
+    const snapshots = found.map(row => JSON.parse(row.body) as Snapshot)
+    if (this.#cache.size > 1024) this.#cache.clear()
+    this.#cache.set(key, { version, snapshots })
+    return snapshots
+  }
+
+  async version (): Promise<string> {
+    return String(this.#store.version.current())
+  }
+
+  async reconcile (store: Store): Promise<ReconcileReport> {
+    const report: ReconcileReport = { written: 0, removed: 0, failed: [] }
+    await inTransaction(this.#store.pool, async client => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [RECONCILE_LOCK])
+      // Read under the lock, in this transaction: what another instance reconciled is seen, not redone.
+      const environments = await rows<{ id: string }>(client, 'SELECT id FROM environments')
+      const records = await store.jwks.listAll()
+      for (const { id } of environments) {
+        const deployed = new Map((await rows<{ id: string, revision: number }>(client, 'SELECT id, revision FROM snapshots WHERE environment_id = $1', [id]))
+          .map(row => [row.id, row.revision]))
+        const changes: SnapshotChange[] = []
+        for (const record of records) {
+          if (deployed.get(record.id) !== record.revision) changes.push(putChange(toSnapshot(record, record.projectName)))
+          deployed.delete(record.id)
+        }
+        for (const gone of deployed.keys()) changes.push({ kind: 'remove', id: gone })
+        await apply(client, [id], changes)
+        report.written += changes.length - deployed.size
+        report.removed += deployed.size
+      }
+    })
+    return report
+  }
+
+  async close (): Promise<void> {
+    this.#cache.clear()
+  }
+}
