@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import {
-  BadRequestError, ClientGoneError, JwkdError, NotFoundError, PayloadTooLargeError, ServerError, UnsupportedMediaTypeError
+  BadRequestError, ClientGoneError, JwkdError, NotFoundError, PayloadTooLargeError, ServerError, ServiceUnavailableError, UnsupportedMediaTypeError
 } from '../errors.js'
 
 /** Fastify's own failures, reworded into the Apinizer shape. Never echo the body: it may hold key material. */
@@ -35,7 +35,11 @@ async function errorHandler (app: FastifyInstance): Promise<void> {
       reply.raw.destroy()
       return
     }
-    const mapped = err instanceof JwkdError ? err : fromFastify(err, request, bodyLimit)
+    const mapped = err instanceof JwkdError
+      ? err
+      : app.hasDecorator('store') && app.store.isUnavailable(err)
+        ? new ServiceUnavailableError('The database cannot be reached right now; try again shortly', 5)
+        : fromFastify(err, request, bodyLimit)
     if (mapped === undefined) {
       request.log.error({ err }, 'unexpected error')
       send(reply, new ServerError())

@@ -71,6 +71,12 @@ export class SqliteStore implements Store {
   }
 
   /** After a delete: the removed rows' old pages leave the WAL too (secure_delete zeroed them in the database). */
+  /** The file stayed locked by another process past busy_timeout. */
+  isUnavailable (err: unknown): boolean {
+    const code = (err as { code?: unknown } | null)?.code
+    return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED'
+  }
+
   async purgeDeleted (): Promise<void> {
     purgeWal(this.db)
   }

@@ -18,6 +18,8 @@ export interface Store extends Repositories {
   readonly version: { current: () => number }
   /** whether a write could be made right now (for /ready) */
   writable: () => Promise<boolean>
+  /** whether `err` says the database cannot be reached or used right now (an outage, not a bug): a 503, not a 500 */
+  isUnavailable: (err: unknown) => boolean
   /** after a delete: the removed rows' bytes leave whatever still holds them */
   purgeDeleted: () => Promise<void>
   close: () => Promise<void>

@@ -111,3 +111,34 @@ t.test('a key deleted through one instance leaves the other\'s public JWK Set', 
   }
   t.notOk(present)
 })
+
+t.test('PostgreSQL stopped under load: 503 with Retry-After, never a 500; both serve again within 5 s of its return, every acknowledged key intact', async t => {
+  const acknowledged: string[] = []
+  for (let index = 0; index < 5; index++) {
+    if ((await generate(index % 2 === 0 ? a.url : b.url, `before-outage-${index}`)).status === 200) acknowledged.push(`before-outage-${index}`)
+  }
+  t.equal(acknowledged.length, 5)
+  cluster.stop()
+  const during = await Promise.all(Array.from({ length: 20 }, async (_, index) => {
+    const url = index % 2 === 0 ? a.url : b.url
+    const response = index % 4 < 2 ? await generate(url, `during-outage-${index}`) : await fetch(`${url}/apiops/projects/Shared/jwks/`, { headers })
+    return { status: response.status, retryAfter: response.headers.get('retry-after'), body: await response.json() as { error?: string } }
+  }))
+  t.same([...new Set(during.map(answer => answer.status))], [503], 'every request during the outage is a 503')
+  t.ok(during.every(answer => answer.retryAfter === '5' && answer.body.error === 'service_unavailable'), 'with Retry-After, in the Apinizer shape')
+  for (const { url } of [a, b]) t.equal((await fetch(`${url}/ready`)).status, 503, 'not ready while the database is away')
+  cluster.start()
+  const returned = Date.now()
+  for (const { url } of [a, b]) {
+    let status = 0
+    while (status !== 200 && Date.now() - returned < 5000) {
+      status = (await fetch(`${url}/apiops/projects/Shared/jwks/`, { headers })).status
+      if (status !== 200) await new Promise(resolve => setTimeout(resolve, 100))
+    }
+    t.equal(status, 200, 'serving again within 5 s')
+    t.equal((await fetch(`${url}/ready`)).status, 200)
+  }
+  const listed = ((await (await fetch(`${b.url}/apiops/projects/Shared/jwks/`, { headers })).json()) as { resultList: Array<{ name: string }> }).resultList.map(item => item.name)
+  t.ok(acknowledged.every(name => listed.includes(name)), 'every key acknowledged before the outage is there')
+  t.notOk(listed.some(name => name.startsWith('during-outage-')), 'nothing refused during it was stored')
+})

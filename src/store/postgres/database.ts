@@ -33,6 +33,19 @@ export async function inTransaction<T> (pool: pg.Pool, work: (client: pg.PoolCli
   }
 }
 
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])
+/** shutting down, starting up, too many connections, statement timeout */
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '57014'])
+
+/** The server is down, restarting, refusing or too slow: an outage to wait out, not a bug. */
+export function isPgUnavailable (err: unknown): boolean {
+  if (!(err instanceof Error)) return false
+  const code = (err as { code?: unknown }).code
+  if (typeof code === 'string' && (UNREACHABLE.has(code) || UNAVAILABLE_STATES.has(code) || code.startsWith('08'))) return true
+  // pg's own words for a pool that cannot connect and a connection that broke
+  return /timeout exceeded when trying to connect|Connection terminated|not queryable|connection error/i.test(err.message)
+}
+
 /** PostgreSQL's SQLSTATEs for the two conflicts jwkd turns into messages, and the constraint that fired. */
 export const isPgUniqueViolation = (err: unknown, constraint?: string): boolean =>
   (err as { code?: string } | null)?.code === '23505' && (constraint === undefined || (err as { constraint?: string }).constraint === constraint)

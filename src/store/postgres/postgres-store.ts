@@ -6,7 +6,7 @@ import type { Store } from '../store.js'
 import { PgAudit } from './audit.js'
 import { PgCertificates } from './certificates.js'
 import { PgKeys } from './crypto-keys.js'
-import { CHANGES_CHANNEL, inTransaction, migrate } from './database.js'
+import { CHANGES_CHANNEL, inTransaction, isPgUnavailable, migrate } from './database.js'
 import { PgJwks } from './jwks.js'
 import { PgKeystores } from './keystores.js'
 import { PgMeta } from './meta.js'
@@ -180,6 +180,10 @@ export class PostgresStore implements Store {
     } catch {
       return false
     }
+  }
+
+  isUnavailable (err: unknown): boolean {
+    return isPgUnavailable(err)
   }
 
   /**
