@@ -10,6 +10,7 @@ import { scale } from './scenarios/p4-scale.js'
 import { memory } from './scenarios/p5-memory.js'
 import { publicJwks } from './scenarios/p6-public-jwks.js'
 import { getJwk } from './scenarios/p7-get-jwk.js'
+import { postgres } from './scenarios/p8-postgres.js'
 import { round } from './lib/stats.js'
 import type { BenchOptions, Row } from './lib/types.js'
 
@@ -20,7 +21,8 @@ const SCENARIOS: Record<string, (options: BenchOptions) => Promise<Row[]>> = {
   P4: scale,
   P5: memory,
   P6: publicJwks,
-  P7: getJwk
+  P7: getJwk,
+  P8: postgres
 }
 
 export async function runBench (options: BenchOptions, only?: string): Promise<Row[]> {

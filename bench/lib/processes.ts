@@ -37,8 +37,8 @@ export interface JwkdService extends Service {
   dataDir: string
 }
 
-/** A real jwkd server process on a fresh data directory, with projects and environments made by its CLI. */
-export async function startJwkd (options: { projects: string[], environments: string[], poolSize?: number, env?: Record<string, string>, nodeArgs?: string[], fromSource?: boolean }): Promise<JwkdService> {
+/** A real jwkd server process on a fresh data directory, with projects and environments made by its CLI; `joining`: another instance on the same PostgreSQL database. */
+export async function startJwkd (options: { projects: string[], environments: string[], poolSize?: number, env?: Record<string, string>, nodeArgs?: string[], fromSource?: boolean, joining?: JwkdService }): Promise<JwkdService> {
   const dataDir = mkdtempSync(join(tmpdir(), 'jwkd-bench-'))
   const env = cleanEnv({ JWKD_DATA_DIR: dataDir, JWKD_LOG_LEVEL: 'warn', ...options.env })
   const from = options.fromSource === true ? 'source' : 'dist'
@@ -52,7 +52,8 @@ export async function startJwkd (options: { projects: string[], environments: st
     env: { ...env, JWKD_PORT: '0', JWKD_LOG_LEVEL: 'info', ...(options.poolSize === undefined ? {} : { JWKD_POOL_SIZE: String(options.poolSize) }) },
     outputLimit: OUTPUT_TAIL
   })
-  const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()
+  // A second instance on a shared database finds it bootstrapped: the first one's token is the token.
+  const token = options.joining?.token ?? readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()
   return { ...service(started, () => rmSync(dataDir, { recursive: true, force: true })), token, dataDir }
 }
 

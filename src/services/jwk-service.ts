@@ -26,9 +26,13 @@ import { describeDeployment } from './deployment-result.js'
 import { draftImport, type Draft } from './import-draft.js'
 import { toDetail, toItem, type JwkDetail, type JwkItem } from './jwk-view.js'
 
-/** Seals and opens private members: the Vault, which follows master-key rotations. */
+/**
+ * Seals and opens private members: the Vault, which follows master-key
+ * rotations. Sealing inside a commit passes its transaction, so the key is
+ * checked against the one the database holds at that moment.
+ */
 export interface SealingKey {
-  sealJson: (value: unknown, additionalData: string) => Promise<string>
+  sealJson: (value: unknown, additionalData: string, tx?: Repositories) => Promise<string>
   openJson: <T>(blob: string, additionalData: string) => Promise<T>
 }
 
@@ -150,7 +154,7 @@ export class JwkService {
         // Sealed inside the commit's write transaction: a master-key rotation
         // (another process) cannot commit between this seal and the insert,
         // which would store a blob under the key it just retired.
-        sealedPrivate: privateMembers === undefined ? null : await this.#sealer.sealJson(privateMembers, jwkAdditionalData(id)),
+        sealedPrivate: privateMembers === undefined ? null : await this.#sealer.sealJson(privateMembers, jwkAdditionalData(id), tx),
         createdAt: this.#clock().toISOString()
       }, kid), slot)
     } catch (err) {

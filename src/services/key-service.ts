@@ -128,17 +128,17 @@ export class KeyService {
    * cannot commit between this seal and the insert, so no copy is stored
    * under a key it has just retired.
    */
-  async #sealed (key: DraftKey): Promise<NewKey> {
+  async #sealed (key: DraftKey, tx: Repositories): Promise<NewKey> {
     return {
       ...key,
-      copies: await Promise.all(key.copies.map(async ({ pkcs8, ...copy }) => ({ ...copy, sealedPrivate: pkcs8 === undefined ? null : await this.#sealer.sealJson(pkcs8, keyAdditionalData(key.id, copy.environmentId)) })))
+      copies: await Promise.all(key.copies.map(async ({ pkcs8, ...copy }) => ({ ...copy, sealedPrivate: pkcs8 === undefined ? null : await this.#sealer.sealJson(pkcs8, keyAdditionalData(key.id, copy.environmentId), tx) })))
     }
   }
 
   async create (project: NamedResource, body: CreateKeyBody, actor: Actor, signal?: AbortSignal): Promise<DeploymentResult> {
     if (await this.#store.keys.findByName(project.id, body.name) !== undefined) throw nameTaken(body.name)
     const key = await this.#read(KeyRepository.newId(), project, body.name, body, signal)
-    const record = await this.#commit(project, key.name, actor, 'key.create', async tx => await tx.keys.insert(await this.#sealed(key)))
+    const record = await this.#commit(project, key.name, actor, 'key.create', async tx => await tx.keys.insert(await this.#sealed(key, tx)))
     return describeDeployment(record.copies, 'Deployment')
   }
 
@@ -152,7 +152,7 @@ export class KeyService {
     const key = await this.#read(current.id, project, newName, body, signal)
     const record = await this.#commit(project, newName, actor, 'key.update', async tx => {
       if ((await tx.keys.findByName(project.id, name))?.id !== current.id) throw keyNotFound(name)
-      return await tx.keys.replace(await this.#sealed(key))
+      return await tx.keys.replace(await this.#sealed(key, tx))
     })
     return describeDeployment(record.copies, 'Deployment')
   }

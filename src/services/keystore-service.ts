@@ -115,17 +115,17 @@ export class KeystoreService {
   }
 
   /** Sealed inside the commit's write transaction, so a master-key rotation cannot retire the key in between. */
-  async #sealed (keystore: DraftKeystore): Promise<NewKeystore> {
+  async #sealed (keystore: DraftKeystore, tx: Repositories): Promise<NewKeystore> {
     return {
       ...keystore,
-      copies: await Promise.all(keystore.copies.map(async ({ content, ...copy }) => ({ ...copy, sealedContent: await this.#sealer.sealJson(content, keystoreAdditionalData(keystore.id, copy.environmentId)) })))
+      copies: await Promise.all(keystore.copies.map(async ({ content, ...copy }) => ({ ...copy, sealedContent: await this.#sealer.sealJson(content, keystoreAdditionalData(keystore.id, copy.environmentId), tx) })))
     }
   }
 
   async create (project: NamedResource, body: CreateKeystoreBody, actor: Actor, signal?: AbortSignal): Promise<DeploymentResult> {
     if (await this.#store.keystores.findByName(project.id, body.name) !== undefined) throw nameTaken(body.name)
     const keystore = await this.#read(KeystoreRepository.newId(), project, body.name, body, signal)
-    const record = await this.#commit(project, keystore.name, actor, 'keystore.create', async tx => await tx.keystores.insert(await this.#sealed(keystore)))
+    const record = await this.#commit(project, keystore.name, actor, 'keystore.create', async tx => await tx.keystores.insert(await this.#sealed(keystore, tx)))
     return describeDeployment(record.copies, 'Deployment')
   }
 
@@ -138,7 +138,7 @@ export class KeystoreService {
     const keystore = await this.#read(current.id, project, newName, body, options.signal)
     const record = await this.#commit(project, newName, actor, 'keystore.update', async tx => {
       if ((await tx.keystores.findByName(project.id, name))?.id !== current.id) throw keystoreNotFound(name)
-      return await tx.keystores.replace(await this.#sealed(keystore))
+      return await tx.keystores.replace(await this.#sealed(keystore, tx))
     })
     return describeDeployment(record.copies, 'Deployment')
   }

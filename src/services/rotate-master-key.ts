@@ -31,6 +31,8 @@ export async function rotateMasterKey (store: Store, config: VaultConfig, sqlite
   // The rows are read under the write lock: a key a running server commits
   // meanwhile is either re-sealed here or sealed by it under the new key.
   const resealed = await store.commits.run(async tx => {
+    // The new check first: on PostgreSQL its row lock holds back every commit that would seal (they read the check share-locked) until this one is done.
+    await tx.meta.set(CHECK_KEY, sealCheck(next))
     const sealed = await tx.jwks.sealedPrivates()
     for (const { id, sealedPrivate } of sealed) {
       const aad = jwkAdditionalData(id)
@@ -46,7 +48,6 @@ export async function rotateMasterKey (store: Store, config: VaultConfig, sqlite
       const aad = keystoreAdditionalData(keystoreId, environmentId)
       await tx.keystores.reseal(keystoreId, environmentId, next.seal(current.open(sealedContent, aad), aad))
     }
-    await tx.meta.set(CHECK_KEY, sealCheck(next))
     return sealed.length + keys.length + keystores.length
   })
 

@@ -5,7 +5,7 @@ import { ConfigError } from '../config.js'
 import { loadMasterKey, type MasterKey } from '../crypto/master-key.js'
 import { Sealer, UnsealError } from '../crypto/sealer.js'
 import { fsyncPath, removeAbandonedTemps } from '../store/durable-fs.js'
-import type { Store } from '../store/store.js'
+import type { Repositories, Store } from '../store/store.js'
 
 export const CHECK_KEY = 'master_key_check'
 const CHECK_AAD = 'jwkd/master-key-check'
@@ -64,8 +64,8 @@ function readPendingKey (path: string): Buffer | undefined {
  * check value in the meta table. A rotation that committed but did not get
  * to rename its new key file into place (a crash) is finished here.
  */
-export async function resolveMasterKey (store: Store, config: VaultConfig): Promise<{ sealer: Sealer, masterKey: MasterKey, check: string }> {
-  const check = await store.meta.get(CHECK_KEY)
+export async function resolveMasterKey (store: Store, config: VaultConfig, known?: string): Promise<{ sealer: Sealer, masterKey: MasterKey, check: string }> {
+  const check = known ?? await store.meta.get(CHECK_KEY)
   // Only a data directory that has sealed nothing yet may get a new key file.
   const masterKey = loadMasterKey(config, { create: check === undefined })
   const sealer = new Sealer(masterKey.key)
@@ -118,7 +118,9 @@ export class Vault {
     return new Vault(store, config, await resolveMasterKey(store, config))
   }
 
-  async #current (): Promise<Sealer> {
+  async #current (tx?: Repositories): Promise<Sealer> {
+    // In a transaction the check is read there (on PostgreSQL, share-locked until the commit): a rotation cannot commit in between.
+    if (tx !== undefined) return await this.#adopt(await tx.meta.get(CHECK_KEY))
     // Only another connection's commit (the CLI's rotation) can change the check value.
     const version = this.#store.version.current()
     if (version === this.#checkedAt) return this.#sealer
@@ -128,18 +130,23 @@ export class Vault {
   }
 
   async #refresh (version: number): Promise<Sealer> {
-    const check = await this.#store.meta.get(CHECK_KEY)
+    const sealer = await this.#adopt(await this.#store.meta.get(CHECK_KEY))
+    this.#checkedAt = version
+    return sealer
+  }
+
+  /** The key that opens `check`: the one in hand, or the rotated one from its file. */
+  async #adopt (check: string | undefined): Promise<Sealer> {
     if (check !== undefined && check !== this.#check) {
-      const { sealer } = await resolveMasterKey(this.#store, this.#config)
+      const { sealer } = await resolveMasterKey(this.#store, this.#config, check)
       this.#sealer = sealer
       this.#check = check
     }
-    this.#checkedAt = version
     return this.#sealer
   }
 
-  async sealJson (value: unknown, additionalData: string): Promise<string> {
-    return (await this.#current()).sealJson(value, additionalData)
+  async sealJson (value: unknown, additionalData: string, tx?: Repositories): Promise<string> {
+    return (await this.#current(tx)).sealJson(value, additionalData)
   }
 
   async openJson<T> (blob: string, additionalData: string): Promise<T> {

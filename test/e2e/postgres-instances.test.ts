@@ -1,8 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import pg from 'pg'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { runCli } from '../../src/cli/run-cli.js'
@@ -16,23 +15,19 @@ import { startCluster } from '../helpers/postgres.js'
  * a token revoked through one is refused by the other.
  */
 const cluster = await startCluster(t)
-const databaseName = `jwkd_${randomUUID().replaceAll('-', '')}`
-const admin = new pg.Client({ connectionString: cluster.url })
-await admin.connect()
-await admin.query(`CREATE DATABASE ${databaseName}`)
-await admin.end()
-const dirs = t.testdir({ a: {}, b: {} })
+const databaseUrl = await cluster.createDatabase()
+const dirs = t.testdir({ a: {}, b: {}, c: {} })
 // Every instance needs the same master key: the check value in the shared database refuses any other.
 const masterKey = randomBytes(32).toString('base64')
 const env = (name: string): Record<string, string> => ({
   JWKD_DATA_DIR: join(dirs, name),
-  JWKD_DATABASE_URL: cluster.database(databaseName),
+  JWKD_DATABASE_URL: databaseUrl,
   JWKD_MASTER_KEY: masterKey,
   JWKD_POOL_SIZE: '1'
 })
 
-async function instance (name: string): Promise<{ url: string }> {
-  const app = await buildApp(loadConfig(env(name)), { logger: false })
+async function instance (name: string, extra: Record<string, string> = {}): Promise<{ url: string }> {
+  const app = await buildApp(loadConfig({ ...env(name), ...extra }), { logger: false })
   t.teardown(() => app.close())
   await app.listen({ host: '127.0.0.1', port: 0 })
   return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` }
@@ -72,6 +67,12 @@ t.test('a token revoked through the CLI is refused by both instances on their ne
   for (const { url } of [a, b]) t.equal((await fetch(`${url}/apiops/projects/Shared/jwks/`, { headers: shortLived })).status, 200)
   t.equal(await runCli(['token', 'revoke', 'short'], env('b'), quiet), 0)
   for (const { url } of [a, b]) t.equal((await fetch(`${url}/apiops/projects/Shared/jwks/`, { headers: shortLived })).status, 401)
+})
+
+t.test('more generates at once than the instance has connections: each commit seals with the connection it holds', async t => {
+  const small = await instance('c', { JWKD_DATABASE_POOL_SIZE: '2' })
+  const statuses = await Promise.all(Array.from({ length: 30 }, async (_, index) => (await generate(small.url, `pooled-${index}`)).status))
+  t.same([...new Set(statuses)], [200], 'no commit waits for a second connection while holding one')
 })
 
 t.test('readiness asks the database', async t => {

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import pg from 'pg'
 import t, { type Test } from 'tap'
 import { NameTakenError, KidTakenError } from '../../src/store/errors.js'
 import { AliasTakenError } from '../../src/store/certificates.js'
@@ -36,13 +35,9 @@ const BACKENDS: Backend[] = [
   {
     name: 'postgres',
     open: async t => {
-      const name = `jwkd_${randomUUID().replaceAll('-', '')}`
-      const admin = new pg.Client({ connectionString: cluster.url })
-      await admin.connect()
-      await admin.query(`CREATE DATABASE ${name}`)
-      await admin.end()
+      const url = await cluster.createDatabase()
       // Both open at once: the migration lock lets one migrate while the other waits.
-      const stores = await Promise.all([PostgresStore.open(cluster.database(name)), PostgresStore.open(cluster.database(name))]) as [Store, Store]
+      const stores = await Promise.all([PostgresStore.open(url), PostgresStore.open(url)]) as [Store, Store]
       t.teardown(async () => { for (const store of stores) await store.close() })
       return stores
     }

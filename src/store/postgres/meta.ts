@@ -3,13 +3,16 @@ import { rows, type Queryable } from './database.js'
 
 export class PgMeta implements Meta {
   readonly #db: Queryable
+  readonly #lock: string
 
-  constructor (db: Queryable) {
+  /** Inside a transaction a value read stays share-locked until the commit: what it decided cannot change under it. */
+  constructor (db: Queryable, inTransaction: boolean) {
     this.#db = db
+    this.#lock = inTransaction ? ' FOR SHARE' : ''
   }
 
   async get (key: string): Promise<string | undefined> {
-    return (await rows<{ value: string }>(this.#db, 'SELECT value FROM meta WHERE key = $1', [key]))[0]?.value
+    return (await rows<{ value: string }>(this.#db, `SELECT value FROM meta WHERE key = $1${this.#lock}`, [key]))[0]?.value
   }
 
   async set (key: string, value: string): Promise<void> {

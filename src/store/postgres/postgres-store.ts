@@ -33,7 +33,7 @@ function repositories (db: pg.Pool | pg.PoolClient, clock: Clock, inTransaction:
     keys: new PgKeys(db, clock, inTransaction),
     keystores: new PgKeystores(db, clock, inTransaction),
     audit: new PgAudit(db, clock),
-    meta: new PgMeta(db)
+    meta: new PgMeta(db, inTransaction)
   }
 }
 
