@@ -33,12 +33,12 @@ export class DataVersion {
  * clearing —; past `limit` entries it starts over.
  */
 export class ReadCache<V> {
-  readonly #version: DataVersion
+  readonly #version: { current: () => number }
   readonly #limit: number
   readonly #entries = new Map<string, V>()
   #at = -1
 
-  constructor (version: DataVersion, limit = 1024) {
+  constructor (version: { current: () => number }, limit = 1024) {
     this.#version = version
     this.#limit = limit
   }
@@ -55,6 +55,20 @@ export class ReadCache<V> {
     if (loaded === undefined) return undefined
     if (this.#entries.size >= this.#limit) this.#entries.clear()
     this.#entries.set(key, loaded)
+    return loaded
+  }
+
+  /** The same for a load that answers a promise: a miss loads, what it finds is kept at the version it was asked at. */
+  async getAsync (key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
+    const cached = this.get(key, () => undefined)
+    if (cached !== undefined) return cached
+    const version = this.#at
+    const loaded = await load()
+    // Kept only if nobody committed while it loaded: what it read may be older than that commit.
+    if (loaded !== undefined && version === this.#at && version === this.#version.current()) {
+      if (this.#entries.size >= this.#limit) this.#entries.clear()
+      this.#entries.set(key, loaded)
+    }
     return loaded
   }
 

@@ -16,14 +16,21 @@ export async function changes (db: Queryable, sql: string, values: unknown[] = [
 /** Every commit notifies it, in the same transaction: each instance's caches follow every other's writes. */
 export const CHANGES_CHANNEL = 'jwkd_changes'
 
-/** `work` in one transaction on one pooled client; the commit tells every instance something changed. */
+/**
+ * `work` in one transaction on one pooled client, then every instance is told
+ * something changed. The NOTIFY goes after the commit, on its own: a
+ * transaction that notifies holds one database-wide lock through its commit,
+ * fsync included, which would line every write up behind every other (and
+ * undo PostgreSQL's group commit); a lone NOTIFY writes nothing to flush. One
+ * lost to a crash in between is covered by the version's expiry.
+ */
 export async function inTransaction<T> (pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect()
   try {
     await client.query('BEGIN')
     const result = await work(client)
-    await client.query('SELECT pg_notify($1, \'\')', [CHANGES_CHANNEL])
     await client.query('COMMIT')
+    await client.query('SELECT pg_notify($1, \'\')', [CHANGES_CHANNEL]).catch(() => {})
     return result
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {})

@@ -7,6 +7,29 @@ import { changes, isPgForeignKeyViolation, isPgUniqueViolation, rows, type Query
 
 const withSuffix = (base: string, suffix: number): string => suffix === 1 ? base : `${base}-${suffix}`
 
+/**
+ * The last suffix this instance handed out per project and base. A
+ * thousand keys a second share one TIMESTAMP base; an insert of a kid that
+ * another open transaction inserted waits for that transaction to end, so
+ * requests of one instance must not pick the same suffix: each takes the
+ * next after the last handed out. Only a delete can free a lower one, and it forgets.
+ */
+export class KidReservations {
+  readonly #last = new Map<string, number>()
+
+  next (projectId: string, base: string, firstFree: number): number {
+    const key = `${projectId}\u0000${base}`
+    const suffix = Math.max(firstFree, (this.#last.get(key) ?? 0) + 1)
+    if (this.#last.size > 4096) this.#last.clear()
+    this.#last.set(key, suffix)
+    return suffix
+  }
+
+  forget (): void {
+    this.#last.clear()
+  }
+}
+
 /** How often an insert tries the next free kid suffix when other instances keep taking the one it found. */
 const KID_ATTEMPTS = 100
 
@@ -19,11 +42,13 @@ export class PgJwks implements Jwks {
   readonly #db: Queryable
   readonly #clock: Clock
   readonly #inTransaction: boolean
+  readonly #reservations: KidReservations
 
-  constructor (db: Queryable, clock: Clock, inTransaction: boolean) {
+  constructor (db: Queryable, clock: Clock, inTransaction: boolean, reservations: KidReservations) {
     this.#db = db
     this.#clock = clock
     this.#inTransaction = inTransaction
+    this.#reservations = reservations
   }
 
   async nameHolder (projectId: string, name: string): Promise<boolean> {
@@ -40,7 +65,9 @@ export class PgJwks implements Jwks {
       [projectId, base, base + '-', base + '.'])).map(row => row.kid))
     let suffix = 1
     while (taken.has(withSuffix(base, suffix))) suffix++
-    return withSuffix(base, suffix)
+    let reserved = this.#reservations.next(projectId, base, suffix)
+    while (taken.has(withSuffix(base, reserved))) reserved = this.#reservations.next(projectId, base, reserved + 1)
+    return withSuffix(base, reserved)
   }
 
   async #settleKid (projectId: string, assignment: KidAssignment): Promise<string | null> {
@@ -101,6 +128,7 @@ export class PgJwks implements Jwks {
   }
 
   async delete (id: string): Promise<boolean> {
+    this.#reservations.forget()
     return await changes(this.#db, 'DELETE FROM jwks WHERE id = $1', [id]) > 0
   }
 

@@ -2,21 +2,30 @@ import { randomUUID } from 'node:crypto'
 import type { Clock } from '../../clock.js'
 import { NameTakenError } from '../errors.js'
 import { toResource, type NamedResource, type ResourceRow } from '../named-resources.js'
+import type { ReadCache } from '../read-cache.js'
 import type { NamedResources } from '../repositories.js'
 import { changes, isPgUniqueViolation, rows, type Queryable } from './database.js'
 
-/** Projects and environments on PostgreSQL. */
+/**
+ * Projects and environments on PostgreSQL. Every request resolves its project
+ * by name: outside a transaction through the store's cache (kept until any
+ * instance commits); inside one always from the database.
+ */
 export class PgNamedResources implements NamedResources {
   readonly #db: Queryable
   readonly #table: 'projects' | 'environments'
   readonly #entity: string
   readonly #clock: Clock
+  readonly #cache: ReadCache<NamedResource>
+  readonly #inTransaction: boolean
 
-  constructor (db: Queryable, table: 'projects' | 'environments', entity: string, clock: Clock) {
+  constructor (db: Queryable, table: 'projects' | 'environments', entity: string, clock: Clock, cache: ReadCache<NamedResource>, inTransaction: boolean) {
     this.#db = db
     this.#table = table
     this.#entity = entity
     this.#clock = clock
+    this.#cache = cache
+    this.#inTransaction = inTransaction
   }
 
   async create (name: string, description = ''): Promise<NamedResource> {
@@ -31,6 +40,11 @@ export class PgNamedResources implements NamedResources {
   }
 
   async findByName (name: string): Promise<NamedResource | undefined> {
+    if (this.#inTransaction) return await this.#load(name)
+    return await this.#cache.getAsync(name, async () => await this.#load(name))
+  }
+
+  async #load (name: string): Promise<NamedResource | undefined> {
     const [row] = await rows<ResourceRow>(this.#db, `SELECT * FROM ${this.#table} WHERE name = $1`, [name])
     return row === undefined ? undefined : toResource(row)
   }
@@ -40,6 +54,7 @@ export class PgNamedResources implements NamedResources {
   }
 
   async delete (name: string): Promise<boolean> {
+    this.#cache.clear()
     return await changes(this.#db, `DELETE FROM ${this.#table} WHERE name = $1`, [name]) > 0
   }
 }

@@ -1,13 +1,16 @@
 import pg from 'pg'
 import { systemClock, type Clock } from '../../clock.js'
 import type { Announcement, Commits } from '../group-commit.js'
+import type { NamedResource } from '../named-resources.js'
+import { ReadCache } from '../read-cache.js'
 import type { Repositories } from '../repositories.js'
+import type { TokenRecord } from '../tokens.js'
 import type { Store } from '../store.js'
 import { PgAudit } from './audit.js'
 import { PgCertificates } from './certificates.js'
 import { PgKeys } from './crypto-keys.js'
 import { CHANGES_CHANNEL, inTransaction, isPgUnavailable, migrate } from './database.js'
-import { PgJwks } from './jwks.js'
+import { KidReservations, PgJwks } from './jwks.js'
 import { PgKeystores } from './keystores.js'
 import { PgMeta } from './meta.js'
 import { PgNamedResources } from './named-resources.js'
@@ -23,12 +26,20 @@ export interface PostgresOptions {
   connectTimeoutMs?: number
 }
 
-function repositories (db: pg.Pool | pg.PoolClient, clock: Clock, inTransaction: boolean): Repositories {
+/** What one instance keeps between requests, shared by its own repositories and its transactions'. */
+interface InstanceState {
+  kids: KidReservations
+  projects: ReadCache<NamedResource>
+  environments: ReadCache<NamedResource>
+  tokens: ReadCache<TokenRecord>
+}
+
+function repositories (db: pg.Pool | pg.PoolClient, clock: Clock, inTransaction: boolean, state: InstanceState): Repositories {
   return {
-    projects: new PgNamedResources(db, 'projects', 'project', clock),
-    environments: new PgNamedResources(db, 'environments', 'environment', clock),
-    tokens: new PgTokens(db, clock),
-    jwks: new PgJwks(db, clock, inTransaction),
+    projects: new PgNamedResources(db, 'projects', 'project', clock, state.projects, inTransaction),
+    environments: new PgNamedResources(db, 'environments', 'environment', clock, state.environments, inTransaction),
+    tokens: new PgTokens(db, clock, state.tokens),
+    jwks: new PgJwks(db, clock, inTransaction, state.kids),
     certificates: new PgCertificates(db, clock, inTransaction),
     keys: new PgKeys(db, clock, inTransaction),
     keystores: new PgKeystores(db, clock, inTransaction),
@@ -43,8 +54,12 @@ function repositories (db: pg.Pool | pg.PoolClient, clock: Clock, inTransaction:
  * connection is down (a notification may be missed) it moves on every read,
  * so nothing is served from a cache until the connection is back.
  */
+/** How long a cache may trust the version without hearing anything: a notification lost to a crash is covered within it. */
+const VERSION_EXPIRY_MS = 5000
+
 class ChangeVersion {
   #value = 0
+  #movedAt = Date.now()
   #listening = false
   #client: pg.Client | undefined
   #closed = false
@@ -56,12 +71,20 @@ class ChangeVersion {
   }
 
   current (): number {
-    return this.#listening ? this.#value : ++this.#value
+    const now = Date.now()
+    if (!this.#listening || now - this.#movedAt >= VERSION_EXPIRY_MS) {
+      this.#value++
+      this.#movedAt = now
+    }
+    return this.#value
   }
 
   async listen (): Promise<void> {
     const client = this.#connect()
-    client.on('notification', () => { this.#value++ })
+    client.on('notification', () => {
+      this.#value++
+      this.#movedAt = Date.now()
+    })
     client.on('error', () => this.#lost(client))
     client.on('end', () => this.#lost(client))
     await client.connect()
@@ -103,14 +126,16 @@ class ChangeVersion {
 class PgCommits implements Commits<Repositories> {
   readonly #pool: pg.Pool
   readonly #clock: Clock
+  readonly #state: InstanceState
 
-  constructor (pool: pg.Pool, clock: Clock) {
+  constructor (pool: pg.Pool, clock: Clock, state: InstanceState) {
     this.#pool = pool
     this.#clock = clock
+    this.#state = state
   }
 
   async run<T> (work: (tx: Repositories) => Promise<T>): Promise<T> {
-    return await inTransaction(this.#pool, async client => await work(repositories(client, this.#clock, true)))
+    return await inTransaction(this.#pool, async client => await work(repositories(client, this.#clock, true, this.#state)))
   }
 
   /** Nothing to wait for: each write is its own transaction. */
@@ -140,7 +165,8 @@ export class PostgresStore implements Store {
     this.pool = pool
     this.clock = clock
     this.version = version
-    const own = repositories(pool, clock, false)
+    const state = { kids: new KidReservations(), projects: new ReadCache<NamedResource>(version), environments: new ReadCache<NamedResource>(version), tokens: new ReadCache<TokenRecord>(version) }
+    const own = repositories(pool, clock, false, state)
     this.projects = own.projects
     this.environments = own.environments
     this.tokens = own.tokens
@@ -150,7 +176,7 @@ export class PostgresStore implements Store {
     this.keystores = own.keystores
     this.audit = own.audit
     this.meta = own.meta
-    this.commits = new PgCommits(pool, clock)
+    this.commits = new PgCommits(pool, clock, state)
   }
 
   static async open (url: string, options: PostgresOptions = {}): Promise<PostgresStore> {

@@ -1,18 +1,21 @@
 import { randomUUID } from 'node:crypto'
 import type { Clock } from '../../clock.js'
 import { NameTakenError } from '../errors.js'
+import type { ReadCache } from '../read-cache.js'
 import type { Tokens } from '../repositories.js'
 import { toTokenRecord, type NewToken, type TokenRecord, type TokenRow } from '../tokens.js'
 import { changes, isPgUniqueViolation, rows, type Queryable } from './database.js'
 
-/** API tokens on PostgreSQL: only their hashes. */
+/** API tokens on PostgreSQL, only their hashes; looked up through the store's cache, which any instance's commit clears. */
 export class PgTokens implements Tokens {
   readonly #db: Queryable
   readonly #clock: Clock
+  readonly #cache: ReadCache<TokenRecord>
 
-  constructor (db: Queryable, clock: Clock) {
+  constructor (db: Queryable, clock: Clock, cache: ReadCache<TokenRecord>) {
     this.#db = db
     this.#clock = clock
+    this.#cache = cache
   }
 
   async insert (token: NewToken): Promise<TokenRecord> {
@@ -28,8 +31,10 @@ export class PgTokens implements Tokens {
   }
 
   async findByHash (hash: string): Promise<TokenRecord | undefined> {
-    const [row] = await rows<TokenRow>(this.#db, 'SELECT * FROM tokens WHERE hash = $1', [hash])
-    return row === undefined ? undefined : toTokenRecord(row)
+    return await this.#cache.getAsync(hash, async () => {
+      const [row] = await rows<TokenRow>(this.#db, 'SELECT * FROM tokens WHERE hash = $1', [hash])
+      return row === undefined ? undefined : toTokenRecord(row)
+    })
   }
 
   async list (): Promise<TokenRecord[]> {
@@ -37,6 +42,7 @@ export class PgTokens implements Tokens {
   }
 
   async revoke (name: string): Promise<boolean> {
+    this.#cache.clear()
     return await changes(this.#db, 'UPDATE tokens SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL', [this.#clock().toISOString(), name]) > 0
   }
 }
