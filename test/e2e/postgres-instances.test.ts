@@ -60,13 +60,22 @@ t.test('fifty generates with one name over both instances: exactly one 200, the 
     answer.body.error_description === 'JWK (name: contested) is already exist! Try update operation if want to change its value.'), 'every other answer')
 })
 
-t.test('a token revoked through the CLI is refused by both instances on their next request', async t => {
+t.test('a token revoked through the CLI is refused by both instances within a second', async t => {
   const issued: string[] = []
   t.equal(await runCli(['token', 'create', '--name', 'short', '--roles', 'ROLE_API_SECURITY'], env('a'), { out: line => issued.push(line), err: () => {} }), 0)
   const shortLived = { authorization: `Bearer ${issued[0]!}` }
   for (const { url } of [a, b]) t.equal((await fetch(`${url}/apiops/projects/Shared/jwks/`, { headers: shortLived })).status, 200)
   t.equal(await runCli(['token', 'revoke', 'short'], env('b'), quiet), 0)
-  for (const { url } of [a, b]) t.equal((await fetch(`${url}/apiops/projects/Shared/jwks/`, { headers: shortLived })).status, 401)
+  // Each instance caches tokens until it hears of a commit (NOTIFY, milliseconds later).
+  for (const { url } of [a, b]) {
+    const deadline = Date.now() + 1000
+    let status = 0
+    while (status !== 401 && Date.now() < deadline) {
+      status = (await fetch(`${url}/apiops/projects/Shared/jwks/`, { headers: shortLived })).status
+      if (status !== 401) await new Promise(resolve => setTimeout(resolve, 20))
+    }
+    t.equal(status, 401)
+  }
 })
 
 t.test('more generates at once than the instance has connections: each commit seals with the connection it holds', async t => {
