@@ -3,9 +3,10 @@ import type { NamedResource } from '../store/named-resources.js'
 import type { PostgresStore } from '../store/postgres/postgres-store.js'
 import { inTransaction, rows } from '../store/postgres/database.js'
 import type { Store } from '../store/store.js'
-import { putChange, type SnapshotChange } from './environment-snapshots.js'
+import type { SnapshotChange } from './environment-snapshots.js'
+import { changesToMatch } from './reconcile.js'
 import type { ReconcileReport, SnapshotTarget } from './snapshot-target.js'
-import { toSnapshot, type Snapshot } from './snapshot.js'
+import type { Snapshot } from './snapshot.js'
 
 /** Any one number: the instance holding it reconciles, the others wait and then find nothing to do. */
 const RECONCILE_LOCK = 0x6a776b65
@@ -41,12 +42,11 @@ async function apply (client: pg.PoolClient, environmentIds: string[], changes: 
 /**
  * Snapshots in PostgreSQL, beside the keys: a deploy is one transaction for
  * every environment, durable when it commits, and every instance reads the
- * same rows, so each answers the same public JWK Set (and ETag). Reads are
- * cached until the store's version moves (any instance's commit).
+ * same rows, so each answers the same public JWK Set (and ETag), which
+ * PublicJwks caches until the store's version moves (any instance's commit).
  */
 export class PgSnapshots implements SnapshotTarget {
   readonly #store: PostgresStore
-  readonly #cache = new Map<string, { version: string, snapshots: Snapshot[] }>()
 
   constructor (store: PostgresStore) {
     this.#store = store
@@ -62,15 +62,8 @@ export class PgSnapshots implements SnapshotTarget {
   }
 
   async deployed (environment: NamedResource, project: string): Promise<Snapshot[]> {
-    const version = await this.version()
-    const key = `${environment.id}\0${project}`
-    const cached = this.#cache.get(key)
-    if (cached?.version === version) return cached.snapshots
     const found = await rows<{ body: string }>(this.#store.pool, 'SELECT body FROM snapshots WHERE environment_id = $1 AND project = $2 ORDER BY id', [environment.id, project])
-    const snapshots = found.map(row => JSON.parse(row.body) as Snapshot)
-    if (this.#cache.size > 1024) this.#cache.clear()
-    this.#cache.set(key, { version, snapshots })
-    return snapshots
+    return found.map(row => JSON.parse(row.body) as Snapshot)
   }
 
   async version (): Promise<string> {
@@ -87,21 +80,14 @@ export class PgSnapshots implements SnapshotTarget {
       for (const { id } of environments) {
         const deployed = new Map((await rows<{ id: string, revision: number }>(client, 'SELECT id, revision FROM snapshots WHERE environment_id = $1', [id]))
           .map(row => [row.id, row.revision]))
-        const changes: SnapshotChange[] = []
-        for (const record of records) {
-          if (deployed.get(record.id) !== record.revision) changes.push(putChange(toSnapshot(record, record.projectName)))
-          deployed.delete(record.id)
-        }
-        for (const gone of deployed.keys()) changes.push({ kind: 'remove', id: gone })
+        const { changes, written, removed } = changesToMatch(deployed, records)
         await apply(client, [id], changes)
-        report.written += changes.length - deployed.size
-        report.removed += deployed.size
+        report.written += written
+        report.removed += removed
       }
     })
     return report
   }
 
-  async close (): Promise<void> {
-    this.#cache.clear()
-  }
+  async close (): Promise<void> {}
 }

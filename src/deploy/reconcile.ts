@@ -17,17 +17,23 @@ async function listDir (dir: string): Promise<string[]> {
   }
 }
 
-/** Writes what differs from the database, removes what it no longer has; afterwards the environment is complete. */
-export function synchronize (snapshots: EnvironmentSnapshots, records: Array<JwkRecord & { projectName: string }>): { written: number, removed: number } {
-  const deployed = snapshots.revisions()
+/** What turns an environment holding `deployed` (revision by key id) into one holding exactly `records`. */
+export function changesToMatch (deployed: ReadonlyMap<string, number>, records: Array<JwkRecord & { projectName: string }>): { changes: SnapshotChange[], written: number, removed: number } {
+  const stale = new Map(deployed)
   const changes: SnapshotChange[] = []
   for (const record of records) {
-    if (deployed.get(record.id) !== record.revision) changes.push(putChange(toSnapshot(record, record.projectName)))
-    deployed.delete(record.id)
+    if (stale.get(record.id) !== record.revision) changes.push(putChange(toSnapshot(record, record.projectName)))
+    stale.delete(record.id)
   }
-  for (const id of deployed.keys()) changes.push({ kind: 'remove', id })
+  for (const id of stale.keys()) changes.push({ kind: 'remove', id })
+  return { changes, written: changes.length - stale.size, removed: stale.size }
+}
+
+/** Writes what differs from the database, removes what it no longer has; afterwards the environment is complete. */
+export function synchronize (snapshots: EnvironmentSnapshots, records: Array<JwkRecord & { projectName: string }>): { written: number, removed: number } {
+  const { changes, written, removed } = changesToMatch(snapshots.revisions(), records)
   snapshots.apply(changes, true)
-  return { written: changes.length - deployed.size, removed: deployed.size }
+  return { written, removed }
 }
 
 /** The database and its -wal and -shm files stay; anything else in the environment's directory goes. */

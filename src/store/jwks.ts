@@ -104,7 +104,14 @@ export const renamedJwk = (record: JwkRecord, changes: { name?: string, descript
   revision: record.revision + 1
 })
 
-const withSuffix = (base: string, suffix: number): string => suffix === 1 ? base : `${base}-${suffix}`
+export const withSuffix = (base: string, suffix: number): string => suffix === 1 ? base : `${base}-${suffix}`
+
+/** The first suffix from `from` on whose kid is not among `taken`. */
+export function firstFreeSuffix (taken: ReadonlySet<string>, base: string, from = 1): number {
+  let suffix = from
+  while (taken.has(withSuffix(base, suffix))) suffix++
+  return suffix
+}
 
 export class JwkRepository implements Jwks {
   readonly #db: Db
@@ -135,9 +142,7 @@ export class JwkRepository implements Jwks {
     // `base-…` as a range ('.' follows '-'), so the (project_id, kid) index answers it.
     const taken = new Set((statement(this.#db, 'SELECT kid FROM jwks WHERE project_id = ? AND (kid = ? OR (kid >= ? AND kid < ?))')
       .pluck().all(projectId, base, base + '-', base + '.') as string[]))
-    let suffix = 1
-    while (taken.has(withSuffix(base, suffix))) suffix++
-    return suffix
+    return firstFreeSuffix(taken, base)
   }
 
   /**

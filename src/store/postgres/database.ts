@@ -9,6 +9,11 @@ export async function rows<R> (db: Queryable, sql: string, values: unknown[] = [
   return (await db.query(sql, values)).rows as R[]
 }
 
+/** A `SELECT count(*)`'s answer (PostgreSQL sends bigint as text). */
+export async function count (db: Queryable, sql: string, values: unknown[] = []): Promise<number> {
+  return Number((await rows<{ count: string }>(db, sql, values))[0]!.count)
+}
+
 export async function changes (db: Queryable, sql: string, values: unknown[] = []): Promise<number> {
   return (await db.query(sql, values)).rowCount ?? 0
 }

@@ -1,11 +1,9 @@
 import type { Clock } from '../../clock.js'
 import { orderJwk } from '../../crypto/jwk.js'
 import { KidTakenError, NameTakenError, ProjectGoneError } from '../errors.js'
-import { renamedJwk, toJwkRecord, type JwkRecord, type JwkRow, type KidAssignment, type ListPage, type NewJwk } from '../jwks.js'
+import { firstFreeSuffix, renamedJwk, toJwkRecord, withSuffix, type JwkRecord, type JwkRow, type KidAssignment, type ListPage, type NewJwk } from '../jwks.js'
 import type { Jwks } from '../repositories.js'
-import { changes, isPgForeignKeyViolation, isPgUniqueViolation, rows, type Queryable } from './database.js'
-
-const withSuffix = (base: string, suffix: number): string => suffix === 1 ? base : `${base}-${suffix}`
+import { changes, count, isPgForeignKeyViolation, isPgUniqueViolation, rows, type Queryable } from './database.js'
 
 /**
  * The last suffix this instance handed out per project and base. A
@@ -63,10 +61,8 @@ export class PgJwks implements Jwks {
     // `base-…` as a range ('.' follows '-'), which the (project_id, kid) index answers.
     const taken = new Set((await rows<{ kid: string }>(this.#db, 'SELECT kid FROM jwks WHERE project_id = $1 AND (kid = $2 OR (kid >= $3 AND kid < $4))',
       [projectId, base, base + '-', base + '.'])).map(row => row.kid))
-    let suffix = 1
-    while (taken.has(withSuffix(base, suffix))) suffix++
-    let reserved = this.#reservations.next(projectId, base, suffix)
-    while (taken.has(withSuffix(base, reserved))) reserved = this.#reservations.next(projectId, base, reserved + 1)
+    let reserved = this.#reservations.next(projectId, base, firstFreeSuffix(taken, base))
+    while (taken.has(withSuffix(base, reserved))) reserved = this.#reservations.next(projectId, base, firstFreeSuffix(taken, base, reserved))
     return withSuffix(base, reserved)
   }
 
@@ -148,7 +144,7 @@ export class PgJwks implements Jwks {
   }
 
   async countByProject (projectId: string): Promise<number> {
-    return Number((await rows<{ count: string }>(this.#db, 'SELECT count(*) FROM jwks WHERE project_id = $1', [projectId]))[0]!.count)
+    return await count(this.#db, 'SELECT count(*) FROM jwks WHERE project_id = $1', [projectId])
   }
 
   async detachFromSource (sourceId: string): Promise<number> {

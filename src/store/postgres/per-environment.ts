@@ -1,5 +1,5 @@
 import type { Clock } from '../../clock.js'
-import { changes, rows, type Queryable } from './database.js'
+import { changes, count, rows, type Queryable } from './database.js'
 
 /** Where one kind of per-environment resource lives, and how its rows become records. */
 export interface PerEnvironmentTables<Row, CopyRow, R> {
@@ -41,7 +41,7 @@ export class PgPerEnvironment<Row extends { id: string }, CopyRow, R> {
   }
 
   async countByProject (projectId: string): Promise<number> {
-    return Number((await rows<{ count: string }>(this.db, `SELECT count(*) FROM ${this.#tables.table} WHERE project_id = $1`, [projectId]))[0]!.count)
+    return await count(this.db, `SELECT count(*) FROM ${this.#tables.table} WHERE project_id = $1`, [projectId])
   }
 
   /** @returns whether it existed; its copies go with it */
