@@ -36,10 +36,13 @@ chromium:
 postgres:
 	bash .ci/ensure-postgres
 
+# The suite runs twice: on SQLite (with coverage), then on PostgreSQL
+# (harness/suite-on-postgres.ts: a throwaway cluster, a database per test).
 # The bench smoke test runs the built server, as `make bench` does; the
 # binary test runs dist/jwkd, built once per run here.
 test: install typecheck lint chromium postgres build binary
 	$(NPM) test
+	$(NPM) run test:postgres
 
 # dist/jwkd: one executable, no Node needed on the target host (README: "One file").
 binary: build

@@ -24,6 +24,9 @@ function binaries (): string {
   return join('/usr/lib/postgresql', versions.at(-1)!, 'bin')
 }
 
+/** A client program (psql, pg_dump) of the same version as the server. */
+export const clientBinary = (program: string): string => join(binaries(), program)
+
 async function freePort (): Promise<number> {
   return await new Promise((resolve, reject) => {
     const server = createServer()
@@ -40,7 +43,7 @@ async function freePort (): Promise<number> {
  * trust authentication for its one role. PostgreSQL refuses to run as root,
  * so under root it runs as `postgres` (the Debian package's user).
  */
-export async function startCluster (): Promise<Cluster> {
+export async function startCluster (settings: { maxConnections?: number } = {}): Promise<Cluster> {
   const bin = binaries()
   const dir = mkdtempSync(join(tmpdir(), 'jwkd-pg-'))
   const asRoot = process.getuid?.() === 0
@@ -52,7 +55,7 @@ export async function startCluster (): Promise<Cluster> {
   const data = join(dir, 'data')
   run('initdb', ['-D', data, '-U', 'jwkd', '-A', 'trust', '-E', 'UTF8', '--no-sync'])
   const port = await freePort()
-  const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c max_connections=200`
+  const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c max_connections=${settings.maxConnections ?? 200}`
   const start = (): void => run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-o', options, 'start'])
   start()
   const database = (name: string): string => `postgres://jwkd@127.0.0.1:${port}/${name}`

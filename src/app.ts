@@ -90,6 +90,17 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
       untyped.code(mapped.statusCode).send(mapped.toBody())
     }
   }).withTypeProvider<TypeBoxTypeProvider>()
+  try {
+    await assemble(app, config, options)
+  } catch (err) {
+    // A start that fails (a wrong master key, say) releases what it opened: a database pool would keep the process alive.
+    await app.close().catch(() => {})
+    throw err
+  }
+  return app
+}
+
+async function assemble (app: FastifyInstance, config: Config, options: BuildOptions): Promise<void> {
   const clock = options.clock ?? systemClock
   const assets = options.assets ?? {}
 
@@ -126,6 +137,4 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     await apiops.register(auditRoutes)
     await apiops.register(environmentRoutes)
   }, { prefix: '/apiops' })
-
-  return app
 }

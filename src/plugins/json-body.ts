@@ -4,25 +4,36 @@ import secureJson from 'secure-json-parse'
 import { BadRequestError } from '../errors.js'
 
 /**
- * Whether every string in a parsed body, member names included, is
- * well-formed Unicode. A lone surrogate (`"\ud800"` in the JSON) would be
- * stored fine and then break every URL and header it has to appear in.
- * Iterative: a body may nest thousands deep.
+ * Why a string cannot be stored: a lone surrogate (`"\ud800"` in the JSON)
+ * would be stored fine and then break every URL and header it has to appear
+ * in; PostgreSQL's text holds no NUL at all.
  */
-export function allStringsWellFormed (value: unknown): boolean {
+export function unstorable (text: string): string | undefined {
+  if (!text.isWellFormed()) return 'a string that is not well-formed Unicode (a lone surrogate such as \\ud800)'
+  if (text.includes('\u0000')) return 'a NUL character (\\u0000)'
+  return undefined
+}
+
+/**
+ * The first reason a string in a parsed body, member names included, cannot
+ * be stored. Iterative: a body may nest thousands deep.
+ */
+export function unstorableString (value: unknown): string | undefined {
   const pending: unknown[] = [value]
   while (pending.length > 0) {
     const next = pending.pop()
     if (typeof next === 'string') {
-      if (!next.isWellFormed()) return false
+      const reason = unstorable(next)
+      if (reason !== undefined) return reason
     } else if (typeof next === 'object' && next !== null) {
       for (const [key, member] of Object.entries(next)) {
-        if (!key.isWellFormed()) return false
+        const reason = unstorable(key)
+        if (reason !== undefined) return reason
         pending.push(member)
       }
     }
   }
-  return true
+  return undefined
 }
 
 /**
@@ -46,11 +57,19 @@ async function jsonBody (app: FastifyInstance): Promise<void> {
         : 'Request body is not valid JSON'), undefined)
       return
     }
-    if (!allStringsWellFormed(parsed)) {
-      done(new BadRequestError('Request body holds a string that is not well-formed Unicode (a lone surrogate such as \\ud800)'), undefined)
+    const reason = unstorableString(parsed)
+    if (reason !== undefined) {
+      done(new BadRequestError(`Request body holds ${reason}`), undefined)
       return
     }
     done(null, parsed)
+  })
+  // Path segments and query values decode to text the same way (`%00` is a NUL); checked before auth looks a project up.
+  app.addHook('onRequest', async request => {
+    for (const part of [request.params, request.query]) {
+      const reason = unstorableString(part)
+      if (reason !== undefined) throw new BadRequestError(`Request URL holds ${reason}`)
+    }
   })
 }
 

@@ -82,6 +82,11 @@ export async function resolveMasterKey (store: Store, config: VaultConfig, known
     adoptPendingKey(masterKey.path!, pending)
     return { sealer: new Sealer(pending), masterKey: { ...masterKey, key: pending }, check }
   }
+  // A running rotation may have renamed its new key into place between the two reads above.
+  if (pending === undefined && masterKey.path !== undefined) {
+    const reread = loadMasterKey(config, { create: false })
+    if (opensCheck(new Sealer(reread.key), check)) return { sealer: new Sealer(reread.key), masterKey: reread, check }
+  }
   throw new WrongMasterKeyError()
 }
 

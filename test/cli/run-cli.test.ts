@@ -1,6 +1,7 @@
 import t from 'tap'
 import { runCli } from '../../src/cli/run-cli.js'
 import { buildTestApp, generateUrl } from '../helpers/app.js'
+import { dataEnv } from '../helpers/backend.js'
 import { runCliProcess } from '../helpers/processes.js'
 import { deployedIn, environmentFiles } from '../helpers/snapshots.js'
 
@@ -8,7 +9,7 @@ import { deployedIn, environmentFiles } from '../helpers/snapshots.js'
 async function cli (dataDir: string, ...argv: string[]): Promise<{ code: number, out: string[], err: string[] }> {
   const out: string[] = []
   const err: string[] = []
-  const code = await runCli(argv, { JWKD_DATA_DIR: dataDir }, { out: line => out.push(line), err: line => err.push(line) })
+  const code = await runCli(argv, dataEnv(dataDir), { out: line => out.push(line), err: line => err.push(line) })
   return { code, out, err }
 }
 
@@ -98,12 +99,12 @@ t.test('help, unknown commands and bad flags', async t => {
   }
   t.same(await cli(t.testdir(), 'frobnicate'), { code: 2, out: [], err: ['jwkd: unknown command "frobnicate"; see jwkd --help'] })
   t.equal((await cli(t.testdir(), 'project', 'list', '--bogus')).code, 2)
-  const badConfig = await runCli(['project', 'list'], { JWKD_DATA_DIR: t.testdir(), JWKD_POOL_SIZE: 'many' }, { out: () => {}, err: () => {} })
+  const badConfig = await runCli(['project', 'list'], { ...dataEnv(t.testdir()), JWKD_POOL_SIZE: 'many' }, { out: () => {}, err: () => {} })
   t.equal(badConfig, 1, 'a bad variable is an error')
 })
 
 t.test('the real executable: exit codes and streams', async t => {
-  const env = { JWKD_DATA_DIR: t.testdir() }
+  const env = dataEnv(t.testdir())
   const ok = runCliProcess(['project', 'create', 'Proc'], env)
   t.same([ok.status, ok.stdout, ok.stderr], [0, 'Proc\n', ''])
   const bad = runCliProcess(['project', 'create', 'Proc'], env)

@@ -1,11 +1,13 @@
 import Database from 'better-sqlite3'
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { runCli } from '../../src/cli/run-cli.js'
 import { environmentDir } from '../../src/deploy/snapshot.js'
-import { buildTestApp, generateUrl, jwkUrl, PROJECT, sqliteOf } from '../helpers/app.js'
-import { deployedIn, environmentFiles } from '../helpers/snapshots.js'
+import type { JwkRecord } from '../../src/store/jwks.js'
+import { buildTestApp, generateUrl, jwkUrl, PROJECT, sqlOf } from '../helpers/app.js'
+import { dataEnv, onPostgres } from '../helpers/backend.js'
+import { deployedIn, environmentFiles, psqlIn } from '../helpers/snapshots.js'
 
 /** docs/API.md, "Storage, secrecy, deployment" deploy: a snapshot per key in every environment, failures reported per environment, repaired on start. */
 
@@ -28,6 +30,7 @@ t.test('a generated key is in every environment, private members still sealed, f
     t.equal(snapshot.revision, 1)
     t.same(snapshot.jwk, { kty: 'EC', use: 'sig', kid: full.kid, crv: 'P-256', x: full.x, y: full.y, iat: full.iat, nbf: full.nbf, exp: full.exp }, `${environment}: public members`)
     t.match(snapshot.sealedPrivate, /^v1\./, `${environment}: private members sealed`)
+    if (onPostgres) continue // rows in the database, searched by test/store/secrets-at-rest.test.ts
     const files = environmentFiles(dataDir, environment)
     t.ok(files.some(path => path.endsWith('.db-wal')), `${environment}: the WAL is among the files checked`)
     for (const path of files) {
@@ -48,7 +51,22 @@ t.test('a burst shares batches and every key lands everywhere, once', async t =>
   }
 })
 
-t.test('a failing environment: still 200, the key is kept, the failure is named, and a restart repairs it', async t => {
+/** Keys a and b deployed to production and staging by a server that then stopped: what a reconcile test damages. */
+async function twoDeployedKeys (t: Test, dataDir: string): Promise<JwkRecord[]> {
+  const first = await buildTestApp(t, { dataDir, environments: ['staging'] })
+  for (const name of ['a', 'b']) {
+    t.equal((await first.app.inject({ method: 'POST', url: generateUrl(), headers: first.auth, payload: { name, type: 'OCT', oct: { keySize: 128 } } })).statusCode, 200)
+  }
+  const projectId = (await first.app.store.projects.findByName(PROJECT))!.id
+  const keys = await Promise.all(['a', 'b'].map(async name => (await first.app.store.jwks.findByName(projectId, name))!))
+  await first.app.close()
+  return keys
+}
+
+const FILES_ONLY = { skip: onPostgres && 'snapshot files: PostgreSQL keeps every environment in its one database (tested below)' }
+const POSTGRES_ONLY = { skip: !onPostgres && 'snapshot rows in PostgreSQL: the suite\'s PostgreSQL run' }
+
+t.test('a failing environment: still 200, the key is kept, the failure is named, and a restart repairs it', FILES_ONLY, async t => {
   const dataDir = t.testdir()
   const { app, auth } = await buildTestApp(t, { dataDir, environments: ['broken'] })
   // Under the running server, a file where the environment's directory must go: its database cannot be opened.
@@ -75,15 +93,9 @@ t.test('a failing environment: still 200, the key is kept, the failure is named,
   t.ok(deployedIn(dataDir, 'broken').has(id), 'start-up reconcile deployed it')
 })
 
-t.test('start-up reconcile restores missing and outdated snapshots, removes orphans and whatever is not the current database', async t => {
+t.test('start-up reconcile restores missing and outdated snapshots, removes orphans and whatever is not the current database', FILES_ONLY, async t => {
   const dataDir = t.testdir()
-  const first = await buildTestApp(t, { dataDir, environments: ['staging'] })
-  for (const name of ['a', 'b']) {
-    t.equal((await first.app.inject({ method: 'POST', url: generateUrl(), headers: first.auth, payload: { name, type: 'OCT', oct: { keySize: 128 } } })).statusCode, 200)
-  }
-  const projectId = (await first.app.store.projects.findByName(PROJECT))!.id
-  const [a, b] = await Promise.all(['a', 'b'].map(async name => (await first.app.store.jwks.findByName(projectId, name))!))
-  await first.app.close()
+  const [a, b] = await twoDeployedKeys(t, dataDir)
 
   const staging = snapshotDatabase(dataDir, 'staging')
   staging.prepare('DELETE FROM snapshots WHERE id = ?').run(a!.id)
@@ -108,13 +120,50 @@ t.test('start-up reconcile restores missing and outdated snapshots, removes orph
   t.same(environmentFiles(dataDir, 'deleted-env'), [], 'directory of an unknown environment removed')
 })
 
+t.test('snapshots PostgreSQL refuses: still 200, the key is kept, every environment named, and a restart repairs it', POSTGRES_ONLY, async t => {
+  const dataDir = t.testdir()
+  const { app, auth } = await buildTestApp(t, { dataDir, environments: ['staging'] })
+  psqlIn(dataDir, `CREATE FUNCTION refuse_snapshots () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'snapshots refused'; END $$;
+    CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON snapshots FOR EACH ROW EXECUTE FUNCTION refuse_snapshots ()`)
+  const response = await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name: 'survivor', type: 'OKP', okp: { curveType: 'ED25519' } } })
+  t.equal(response.statusCode, 200)
+  const { deploymentResult } = response.json()
+  t.equal(deploymentResult.success, false)
+  t.same(deploymentResult.environmentResults.map((result: { environmentName: string, success: boolean }) => [result.environmentName, result.success]), [['production', false], ['staging', false]],
+    'one database holds every environment: the failure is every environment\'s')
+  t.ok(deploymentResult.environmentResults.every((result: { message: string }) => /^Deployment failed: snapshots refused/.test(result.message)))
+  t.equal((await app.inject({ method: 'GET', url: jwkUrl('survivor'), headers: auth })).statusCode, 200, 'the key is not lost')
+  const id = (await app.store.jwks.findByName((await app.store.projects.findByName(PROJECT))!.id, 'survivor'))!.id
+  t.notOk(deployedIn(dataDir, 'production').has(id), 'not published while refused')
+
+  await app.close()
+  psqlIn(dataDir, 'DROP TRIGGER refuse ON snapshots')
+  await buildTestApp(t, { dataDir })
+  t.ok(deployedIn(dataDir, 'production').has(id) && deployedIn(dataDir, 'staging').has(id), 'start-up reconcile deployed it')
+})
+
+t.test('start-up reconcile restores missing and outdated snapshot rows and removes orphans', POSTGRES_ONLY, async t => {
+  const dataDir = t.testdir()
+  const [a, b] = await twoDeployedKeys(t, dataDir)
+  const environment = (name: string): string => `(SELECT id FROM environments WHERE name = '${name}')`
+  psqlIn(dataDir, `DELETE FROM snapshots WHERE id = '${a!.id}' AND environment_id = ${environment('staging')};
+    UPDATE snapshots SET revision = 0, body = jsonb_set(body::jsonb, '{revision}', '0')::text WHERE id = '${b!.id}' AND environment_id = ${environment('production')};
+    INSERT INTO snapshots (environment_id, id, project, revision, body) VALUES (${environment('production')}, '00000000-0000-0000-0000-000000000000', '${PROJECT}', 1, '{}')`)
+  t.notOk(deployedIn(dataDir, 'staging').has(a!.id), 'the damage is there before the restart')
+
+  await buildTestApp(t, { dataDir })
+  t.ok(deployedIn(dataDir, 'staging').has(a!.id), 'missing snapshot written')
+  t.equal(deployedIn(dataDir, 'production').get(b!.id)?.revision, 1, 'outdated snapshot rewritten')
+  t.same([...deployedIn(dataDir, 'production').keys()].sort(), [a!.id, b!.id].sort(), 'orphan removed')
+})
+
 t.test('an environment deleted and created again while the server runs gets a database of its own', async t => {
   const { app, auth, dataDir } = await buildTestApp(t, { environments: ['qa'] })
   const generate = async (name: string): Promise<number> =>
     (await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name, type: 'OCT', oct: { keySize: 128 } } })).statusCode
   t.equal(await generate('first'), 200)
-  t.equal(await runCli(['env', 'delete', 'qa'], { JWKD_DATA_DIR: dataDir }, quietly), 0)
-  t.equal(await runCli(['env', 'create', 'qa'], { JWKD_DATA_DIR: dataDir }, quietly), 0)
+  t.equal(await runCli(['env', 'delete', 'qa'], dataEnv(dataDir), quietly), 0)
+  t.equal(await runCli(['env', 'create', 'qa'], dataEnv(dataDir), quietly), 0)
   t.equal(await generate('second'), 200)
   // Closing the server closes its connection to the first qa database, whose WAL SQLite deletes by name.
   await app.close()
@@ -125,6 +174,6 @@ t.test('a deploy that cannot even list the environments fails its requests inste
   const { app, auth } = await buildTestApp(t)
   t.equal((await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name: 'k', type: 'OCT', oct: { keySize: 128 } } })).statusCode, 200)
   const record = (await app.store.jwks.findByName((await app.store.projects.findByName(PROJECT))!.id, 'k'))!
-  sqliteOf(app).close()
-  await t.rejects(Promise.all([app.deployer.deploy(record, PROJECT), app.deployer.undeploy(record)]), /database connection is not open/)
+  await sqlOf(app).close()
+  await t.rejects(Promise.all([app.deployer.deploy(record, PROJECT), app.deployer.undeploy(record)]), /database connection is not open|pool after calling end/)
 })

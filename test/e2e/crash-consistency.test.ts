@@ -4,6 +4,7 @@ import { adminTokenPath } from '../../src/services/bootstrap.js'
 import { SqliteStore } from '../../src/store/sqlite-store.js'
 import { runCliProcess, startServer } from '../helpers/processes.js'
 import { deployedIn, environmentFiles } from '../helpers/snapshots.js'
+import { dataEnv } from '../helpers/backend.js'
 
 /**
  * SIGKILL in the middle of a burst of generations, then a restart on the
@@ -22,7 +23,7 @@ const bodies = [
 
 async function crashRun (t: Test, environments: string[], killAfterAcknowledged: number): Promise<void> {
   const dataDir = t.testdir()
-  const env = { JWKD_DATA_DIR: dataDir }
+  const env = dataEnv(dataDir)
   t.equal(runCliProcess(['project', 'create', 'Crash'], env).status, 0)
   for (const environment of environments) t.equal(runCliProcess(['env', 'create', environment], env).status, 0)
   const server = await startServer(env)

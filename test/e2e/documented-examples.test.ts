@@ -3,6 +3,7 @@ import t from 'tap'
 import { adminTokenPath } from '../../src/services/bootstrap.js'
 import { SUCCESS_BODY } from '../helpers/app.js'
 import { runCliProcess, startServer } from '../helpers/processes.js'
+import { dataEnv } from '../helpers/backend.js'
 
 /**
  * The seven curl examples and the four full request bodies of the Apinizer
@@ -60,7 +61,7 @@ const fullBodies = [
 ]
 
 const dataDir = t.testdir()
-const env = { JWKD_DATA_DIR: dataDir }
+const env = dataEnv(dataDir)
 for (const args of [['project', 'create', 'MyProject'], ['project', 'create', 'DocBodies'], ['env', 'create', 'staging']]) {
   const result = runCliProcess(args, env)
   t.equal(result.status, 0, `jwkd ${args.join(' ')}: ${result.stderr}`)

@@ -4,10 +4,11 @@ import t, { type Test } from 'tap'
 import { adminTokenPath } from '../../src/services/bootstrap.js'
 import { PRIVATE_JWK_MEMBERS } from '../helpers/keys.js'
 import { runCliProcess, startServer } from '../helpers/processes.js'
+import { dataEnv } from '../helpers/backend.js'
 
 /** The public JWKS of a running server, as a relying party uses it: jose's createRemoteJWKSet. */
 const dataDir = t.testdir()
-const env = { JWKD_DATA_DIR: dataDir }
+const env = dataEnv(dataDir)
 for (const args of [['project', 'create', 'Shop'], ['env', 'create', 'staging']]) t.equal(runCliProcess(args, env).status, 0)
 const server = await startServer(env)
 t.teardown(() => server.stop())

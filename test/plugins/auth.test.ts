@@ -1,7 +1,7 @@
 import t from 'tap'
 import { ROLES } from '../../src/auth/roles.js'
 import { issueToken } from '../../src/auth/tokens.js'
-import { buildTestApp, generateUrl, jwkUrl, sqliteOf } from '../helpers/app.js'
+import { buildTestApp, generateUrl, jwkUrl, sqlOf } from '../helpers/app.js'
 
 /** docs/API.md, "Authentication and authorization": 401 for any bad token, 403 for a missing role, 404 for a project out of reach. */
 const { app, auth } = await buildTestApp(t)
@@ -75,7 +75,7 @@ t.test('404 for a missing project and for one outside the token scope, with one 
 
 t.test('a token is stored only as its hash', async t => {
   const value = await token({ name: 'hash-check' })
-  const row = sqliteOf(app).prepare('SELECT * FROM tokens WHERE name = ?').get('hash-check') as Record<string, string>
+  const row = await sqlOf(app).one('SELECT * FROM tokens WHERE name = ?', 'hash-check') as Record<string, string>
   t.notOk(Object.values(row).some(field => typeof field === 'string' && field.includes(value.slice(5))), 'no column holds the token')
   t.match(row.hash, /^[0-9a-f]{64}$/)
   t.equal(Buffer.from(value.slice('jwkd_'.length), 'base64url').length, 32, '256 random bits')

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { buildTestApp, generateUrl, jwkUrl, sqliteOf } from '../helpers/app.js'
+import { buildTestApp, generateUrl, jwkUrl, sqlOf } from '../helpers/app.js'
 
 /** docs/API.md, "Other errors": every failure, whatever raised it, is `{"error", "error_description"}` and nothing else. */
 const { app, auth } = await buildTestApp(t)
@@ -58,7 +58,7 @@ t.test('routes', async t => {
 
 t.test('an unexpected failure is a generic 500, details only in the log', async t => {
   const broken = await buildTestApp(t)
-  sqliteOf(broken.app).close()
+  await sqlOf(broken.app).close()
   assertShape(t, await broken.app.inject({ method: 'GET', url: '/apiops/projects/MyProject/jwks/', headers: broken.auth }),
     500, 'server_error', 'An unexpected error occurred; it has been logged')
 })

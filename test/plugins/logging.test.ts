@@ -1,7 +1,8 @@
 import t from 'tap'
 import { runCli } from '../../src/cli/run-cli.js'
-import { PROJECT, buildTestApp, generateUrl, jwkUrl, sqliteOf } from '../helpers/app.js'
+import { PROJECT, buildTestApp, generateUrl, jwkUrl, sqlOf } from '../helpers/app.js'
 import { PRIVATE_JWK_MEMBERS, freshPrivateJwk } from '../helpers/keys.js'
+import { dataEnv } from '../helpers/backend.js'
 
 /**
  * A whole working day logged at trace level — tokens created, keys generated,
@@ -13,7 +14,7 @@ t.test('the log holds no token and no private key material', async t => {
   const tokens = [adminToken]
   for (const name of ['alice', 'bob']) {
     const out: string[] = []
-    t.equal(await runCli(['token', 'create', '--name', name, '--roles', 'ROLE_API_SECURITY,ROLE_DEPLOY_UNDEPLOY_PROXIES'], { JWKD_DATA_DIR: dataDir }, { out: line => out.push(line), err: () => {} }), 0)
+    t.equal(await runCli(['token', 'create', '--name', name, '--roles', 'ROLE_API_SECURITY,ROLE_DEPLOY_UNDEPLOY_PROXIES'], dataEnv(dataDir), { out: line => out.push(line), err: () => {} }), 0)
     tokens.push(out[0]!)
   }
   const alice = { authorization: `Bearer ${tokens[1]}` }
@@ -41,7 +42,7 @@ t.test('the log holds no token and no private key material', async t => {
   t.equal((await app.inject({ method: 'POST', url: createUrl, headers: { ...auth, 'content-type': 'application/json' }, payload: `{"jwkStr": "${pasted.d}",` })).statusCode, 400)
   t.equal((await app.inject({ method: 'GET', url: jwkUrl('imported'), headers: { authorization: `Bearer ${tokens[2]}x` } })).statusCode, 401)
   // an unexpected failure is logged in full: it must not carry key material either
-  sqliteOf(app).prepare("UPDATE jwks SET sealed_private = (SELECT sealed_private FROM jwks WHERE name = 'logged-0') WHERE name = 'logged-3'").run()
+  await sqlOf(app).run("UPDATE jwks SET sealed_private = (SELECT sealed_private FROM jwks WHERE name = 'logged-0') WHERE name = 'logged-3'")
   t.equal((await app.inject({ method: 'GET', url: jwkUrl('logged-3'), headers: auth })).statusCode, 500)
 
   const log = lines.join('')

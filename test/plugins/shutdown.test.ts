@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { buildTestApp, generateUrl, sqliteOf } from '../helpers/app.js'
+import { buildTestApp, generateUrl, sqlOf } from '../helpers/app.js'
 
 t.test('close lets an in-flight generation finish, then closes the pool and the database', async t => {
   const { app, auth } = await buildTestApp(t)
@@ -18,5 +18,5 @@ t.test('close lets an in-flight generation finish, then closes the pool and the 
   t.equal(response.headers.get('connection'), 'close', 'the client is told to hang up')
   await closed
   t.ok(Date.now() - started < 30_000, 'close did not wait for the keep-alive timeout')
-  t.notOk(sqliteOf(app).open, 'database closed after the request finished')
+  t.notOk(sqlOf(app).isOpen(), 'database closed after the request finished')
 })

@@ -1,7 +1,8 @@
 import t from 'tap'
 import { issueToken } from '../../src/auth/tokens.js'
 import { runCli } from '../../src/cli/run-cli.js'
-import { PROJECT, buildTestApp, generateUrl, jwkUrl, sqliteOf } from '../helpers/app.js'
+import { PROJECT, buildTestApp, generateUrl, jwkUrl, sqlOf } from '../helpers/app.js'
+import { dataEnv } from '../helpers/backend.js'
 
 /** The audit trail: who did what to which key, when, with what outcome — never key material. */
 const { app, auth, dataDir } = await buildTestApp(t)
@@ -36,26 +37,26 @@ t.test('changes, successful or refused, are recorded with their actor and reques
 })
 
 t.test('the log is append-only', async t => {
-  t.throws(() => sqliteOf(app).prepare('UPDATE audit_log SET actor = ?').run('someone-else'), /append-only/)
-  t.throws(() => sqliteOf(app).prepare('DELETE FROM audit_log').run(), /append-only/)
+  await t.rejects(sqlOf(app).run('UPDATE audit_log SET actor = ?', 'someone-else'), /append-only/)
+  await t.rejects(sqlOf(app).run('DELETE FROM audit_log'), /append-only/)
 })
 
 t.test('jwkd audit prints the trail, filtered', async t => {
   const out: string[] = []
   const err: string[] = []
   const io = { out: (line: string) => out.push(line), err: (line: string) => err.push(line) }
-  t.equal(await runCli(['audit', '--project', 'Elsewhere'], { JWKD_DATA_DIR: dataDir }, io), 0)
+  t.equal(await runCli(['audit', '--project', 'Elsewhere'], dataEnv(dataDir), io), 0)
   t.equal(out.length, 1)
   const fields = out[0]!.split('\t')
   t.equal(fields.length, 8)
   t.same(fields.slice(1, 7), ['admin', 'jwk.generate', 'Elsewhere', 'other', fields[5], 'success'])
   out.length = 0
-  t.equal(await runCli(['audit', '--since', '1h'], { JWKD_DATA_DIR: dataDir }, io), 0)
+  t.equal(await runCli(['audit', '--since', '1h'], dataEnv(dataDir), io), 0)
   t.equal(out.length, 5, 'every project in the last hour')
   out.length = 0
-  t.equal(await runCli(['audit', '--since', '2099-01-01T00:00:00Z'], { JWKD_DATA_DIR: dataDir }, io), 0)
+  t.equal(await runCli(['audit', '--since', '2099-01-01T00:00:00Z'], dataEnv(dataDir), io), 0)
   t.equal(out.length, 0)
-  t.equal(await runCli(['audit', '--since', 'last tuesday'], { JWKD_DATA_DIR: dataDir }, io), 1)
+  t.equal(await runCli(['audit', '--since', 'last tuesday'], dataEnv(dataDir), io), 1)
   t.match(err[0], /--since must be an RFC 3339 time or a duration/)
 })
 

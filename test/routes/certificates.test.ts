@@ -11,6 +11,7 @@ import { derToJose } from '../helpers/signatures.js'
 import { PROJECT, buildTestApp } from '../helpers/app.js'
 import { apiClient, deploymentBody, refused } from '../helpers/http.js'
 import { unzip } from '../helpers/unzip.js'
+import { dataEnv } from '../helpers/backend.js'
 
 /**
  * Apinizer's certificate pages (create, list, get, update, delete) and
@@ -194,7 +195,7 @@ t.test('update replaces the copies; delete undeploys and leaves the JWKs made fr
   const after = (await send('GET', '/jwks/my-jwk/')).json.resultList[0]
   t.same([after.sourceType, after.sourceId, after.rsa], ['CERTIFICATE', null, before.rsa], 'the JWK keeps its key and x5c, and no longer points at the certificate')
   const quiet = { out: () => {}, err: () => {} }
-  t.equal(await runCli(['project', 'delete', PROJECT], { JWKD_DATA_DIR: dataDir }, quiet), 1, 'a project with certificates is not deleted')
+  t.equal(await runCli(['project', 'delete', PROJECT], dataEnv(dataDir), quiet), 1, 'a project with certificates is not deleted')
 })
 
 t.test('truststore: the admin project\'s certificates deployed to the environment, content included', async t => {

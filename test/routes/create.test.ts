@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
-import { PROJECT, buildTestApp, jwkUrl, sqliteOf } from '../helpers/app.js'
+import { PROJECT, buildTestApp, jwkUrl, sqlOf } from '../helpers/app.js'
 import { freshPrivateJwk } from '../helpers/keys.js'
 import { proveKeyWorks } from '../helpers/prove-key.js'
 
@@ -39,7 +39,7 @@ t.test('COPY_PASTE: a private JWK is stored, sealed, deployed and works', async 
   t.equal(item.okp.x, jwk.x)
   const publicOnly = (await app.inject({ method: 'GET', url: jwkUrl('pasted') + '?publicOnly=true', headers: auth })).json().resultList[0]
   await proveKeyWorks(item.okp, publicOnly.okp)
-  const sealed = sqliteOf(app).prepare("SELECT sealed_private FROM jwks WHERE name = 'pasted'").pluck().get() as string
+  const { sealed_private: sealed } = await sqlOf(app).one("SELECT sealed_private FROM jwks WHERE name = 'pasted'") as { sealed_private: string }
   t.notOk(sealed.includes(jwk.d as string), 'sealed at rest')
 })
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildTestApp, generateUrl, sqliteOf } from '../helpers/app.js'
+import { buildTestApp, generateUrl, sqlOf } from '../helpers/app.js'
 
 /** Names and kids stay unique when many requests race (docs/API.md, "Key ID"). */
 const { app, auth } = await buildTestApp(t)
@@ -46,5 +46,5 @@ t.test('a project deleted while its key is being generated: 404, nothing stored'
   const response = await answer
   t.equal(response.statusCode, 404)
   t.same(response.json(), { error: 'not_found', error_description: 'Project (Fleeting) is not found or user does not have privilege to access it!' })
-  t.equal(sqliteOf(app).prepare("SELECT count(*) FROM jwks WHERE name = 'k'").pluck().get(), 0, 'no key row')
+  t.same(await sqlOf(app).all("SELECT name FROM jwks WHERE name = 'k'"), [], 'no key row')
 })

@@ -1,14 +1,16 @@
 import { compactVerify, createLocalJWKSet, importJWK, jwtVerify, CompactSign, type JWK } from 'jose'
 import { execFileSync } from 'node:child_process'
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
 import { runCli } from '../../src/cli/run-cli.js'
 import { derToJose, joseToDer } from '../helpers/signatures.js'
 import { PROJECT, buildTestApp } from '../helpers/app.js'
+import { assertCovers, atRest } from '../helpers/at-rest.js'
 import { apiClient, deploymentBody, refused } from '../helpers/http.js'
 import { unzip } from '../helpers/unzip.js'
+import { dataEnv } from '../helpers/backend.js'
 
 /**
  * Apinizer's key pages (create, list, get, update, delete), parse-from-key
@@ -258,11 +260,9 @@ t.test('export-file: one environment as PEM, every environment in a ZIP that Pyt
 })
 
 t.test('nothing private in clear at rest; a master-key rotation re-seals the keys', async t => {
-  const files = (function walk (path: string): string[] {
-    return readdirSync(path).flatMap(entry => statSync(join(path, entry)).isDirectory() ? walk(join(path, entry)) : [join(path, entry)])
-  })(dataDir).filter(path => !path.endsWith('admin-token') && !path.endsWith('master.key'))
-  const everything = Buffer.concat(files.map(path => readFileSync(path)))
-  t.ok(files.some(path => path.endsWith('jwkd.db-wal')), 'the WAL is among the files checked')
+  const rest = atRest(dataDir)
+  const everything = rest
+  assertCovers(t, rest, ['production', 'staging'])
   for (const kind of KINDS) {
     const { pkcs8, spki } = keys[kind.name]!
     t.notOk(everything.includes(pkcs8) || everything.includes(pkcs8.toString('base64')), `${kind.name}: its PKCS#8 is not at rest`)
@@ -272,7 +272,7 @@ t.test('nothing private in clear at rest; a master-key rotation re-seals the key
 
   const before = (await send('GET', '/keys/key-p256/')).json.resultList[0]
   const io = { out: () => {}, err: (line: string) => t.comment(line) }
-  t.equal(await runCli(['master-key', 'rotate'], { JWKD_DATA_DIR: dataDir }, io), 0)
+  t.equal(await runCli(['master-key', 'rotate'], dataEnv(dataDir), io), 0)
   t.same((await send('GET', '/keys/key-p256/')).json.resultList[0], before, 'the running server opens the re-sealed keys')
 })
 
@@ -293,6 +293,6 @@ t.test('update replaces every copy and may rename; delete undeploys and detaches
   t.same([jwkAfter.sourceType, jwkAfter.sourceId, jwkAfter.rsa], ['PUBLIC_KEY', null, jwkBefore.rsa], 'the JWK keeps its key and no longer points at the deleted one')
   for (const { name } of (await send('GET', '/jwks/')).json.resultList) t.equal((await send('DELETE', `/jwks/${name}/`)).status, 200)
   const errors: string[] = []
-  t.equal(await runCli(['project', 'delete', PROJECT], { JWKD_DATA_DIR: dataDir }, { out: () => {}, err: line => errors.push(line) }), 1, 'a project with keys is not deleted')
+  t.equal(await runCli(['project', 'delete', PROJECT], dataEnv(dataDir), { out: () => {}, err: line => errors.push(line) }), 1, 'a project with keys is not deleted')
   t.match(errors.join('\n'), /still has \d+ key\(s\); delete them first/)
 })

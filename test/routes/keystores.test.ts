@@ -1,14 +1,16 @@
 import { compactVerify, createLocalJWKSet, importJWK, jwtVerify, CompactSign, type JWK } from 'jose'
 import { execFileSync } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
 import { runCli } from '../../src/cli/run-cli.js'
 import { PROJECT, buildTestApp } from '../helpers/app.js'
+import { atRest } from '../helpers/at-rest.js'
 import { apiClient, deploymentBody, refused } from '../helpers/http.js'
 import { derToJose, joseToDer } from '../helpers/signatures.js'
+import { dataEnv } from '../helpers/backend.js'
 
 /**
  * Apinizer's keystore pages (create, list, get, update, delete),
@@ -122,17 +124,14 @@ t.test('JWKs from keystore aliases: OpenSSL\'s signature verifies with them in j
 })
 
 t.test('nothing private in clear at rest; a master-key rotation re-seals the keystores', async t => {
-  const files = (function walk (path: string): string[] {
-    return readdirSync(path).flatMap(entry => statSync(join(path, entry)).isDirectory() ? walk(join(path, entry)) : [join(path, entry)])
-  })(dataDir).filter(path => !path.endsWith('admin-token') && !path.endsWith('master.key'))
-  const everything = Buffer.concat(files.map(path => readFileSync(path)))
+  const everything = atRest(dataDir)
   t.notOk(everything.includes(pkcs8) || everything.includes(pkcs8.toString('base64')), 'the keystore\'s key is not at rest in clear')
   t.notOk(everything.includes(p12) || everything.includes(Buffer.from(p12, 'base64')), 'nor its file')
   t.notOk(everything.includes(PASSWORD) || everything.includes('changeit'), 'nor a password')
   t.ok(everything.includes('signer'), 'the same search finds its alias')
 
   const before = (await send('GET', '/keystores/my-keystore/')).json.resultList[0]
-  t.equal(await runCli(['master-key', 'rotate'], { JWKD_DATA_DIR: dataDir }, { out: () => {}, err: (line: string) => t.comment(line) }), 0)
+  t.equal(await runCli(['master-key', 'rotate'], dataEnv(dataDir), { out: () => {}, err: (line: string) => t.comment(line) }), 0)
   t.same((await send('GET', '/keystores/my-keystore/')).json.resultList[0], before, 'the running server opens the re-sealed keystores')
 })
 

@@ -1,7 +1,8 @@
 import t from 'tap'
 import { runCli } from '../../src/cli/run-cli.js'
-import { PROJECT, buildTestApp, generateUrl, jwkUrl, sqliteOf } from '../helpers/app.js'
+import { PROJECT, buildTestApp, generateUrl, jwkUrl, sqlOf } from '../helpers/app.js'
 import { deployedIn } from '../helpers/snapshots.js'
+import { dataEnv, onPostgres } from '../helpers/backend.js'
 
 /** Every name generate accepts is reachable by every /jwks/{name} route, and the CLI can always remove a key. */
 const { app, auth, dataDir } = await buildTestApp(t, { environments: ['staging'] })
@@ -56,19 +57,21 @@ t.test('jwkd jwk list | delete: any key can be removed from the command line, wi
   const cli = async (...argv: string[]): Promise<{ code: number, out: string[], err: string[] }> => {
     const out: string[] = []
     const err: string[] = []
-    const code = await runCli(argv, { JWKD_DATA_DIR: dataDir }, { out: line => out.push(line), err: line => err.push(line) })
+    const code = await runCli(argv, dataEnv(dataDir), { out: line => out.push(line), err: line => err.push(line) })
     return { code, out, err }
   }
   t.equal((await generate({ name: 'plain key' })).statusCode, 200)
   t.equal((await generate({ name: 'legacy' })).statusCode, 200)
   // Stored before lone surrogates were refused: no URL names it, and it reads back with U+FFFD for its bytes.
   const legacy = (await app.store.jwks.findByName(projectId, 'legacy'))!
-  sqliteOf(app).prepare('UPDATE jwks SET name = ? WHERE id = ?').run('leg\ud800acy', legacy.id)
+  await sqlOf(app).run('UPDATE jwks SET name = ? WHERE id = ?', 'leg\ud800acy', legacy.id)
+  // SQLite kept the surrogate's three bytes, each read back as U+FFFD; PostgreSQL holds only valid UTF-8 (the driver sent one U+FFFD).
+  const stored = onPostgres ? 'leg\ufffdacy' : 'leg\ufffd\ufffd\ufffdacy'
   const plain = (await app.store.jwks.findByName(projectId, 'plain key'))!
 
-  t.same(await cli('jwk', 'list', PROJECT), { code: 0, out: ['leg\ufffd\ufffd\ufffdacy', 'plain key'], err: [] })
+  t.same(await cli('jwk', 'list', PROJECT), { code: 0, out: [stored, 'plain key'], err: [] })
   t.same(await cli('jwk', 'delete', PROJECT, 'plain key'), { code: 0, out: ['plain key'], err: [] })
-  t.same(await cli('jwk', 'delete', PROJECT, 'leg\ufffd\ufffd\ufffdacy'), { code: 0, out: ['leg\ufffd\ufffd\ufffdacy'], err: [] })
+  t.same(await cli('jwk', 'delete', PROJECT, stored), { code: 0, out: [stored], err: [] })
   t.same(await cli('jwk', 'list', PROJECT), { code: 0, out: [], err: [] })
   for (const environment of ['production', 'staging']) {
     const deployed = deployedIn(dataDir, environment)
@@ -77,7 +80,7 @@ t.test('jwkd jwk list | delete: any key can be removed from the command line, wi
   }
   t.equal((await app.inject({ method: 'GET', url: jwkUrl('plain key'), headers: auth })).statusCode, 400, 'the server sees it gone at once')
   const audit = (await app.store.audit.list({ project: PROJECT, limit: 1000 })).filter(entry => entry.actor === 'cli')
-  t.same(audit.map(entry => [entry.action, entry.jwkName]), [['jwk.delete', 'plain key'], ['jwk.delete', 'leg\ufffd\ufffd\ufffdacy']])
+  t.same(audit.map(entry => [entry.action, entry.jwkName]), [['jwk.delete', 'plain key'], ['jwk.delete', stored]])
   t.same(await cli('jwk', 'delete', PROJECT, 'gone'), { code: 1, out: [], err: [`jwkd: JWK gone does not exist in project ${PROJECT}`] })
   t.same(await cli('jwk', 'list', 'NoSuchProject'), { code: 1, out: [], err: ['jwkd: project NoSuchProject does not exist'] })
   t.equal((await cli('jwk', 'delete', PROJECT)).code, 2, 'a missing name is a usage error')

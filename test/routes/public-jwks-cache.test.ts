@@ -1,6 +1,7 @@
 import t from 'tap'
 import { runCli } from '../../src/cli/run-cli.js'
 import { PROJECT, buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
+import { dataEnv } from '../helpers/backend.js'
 
 /**
  * The public JWK Set is built once per change of what is deployed, not per
@@ -65,6 +66,6 @@ t.test('a key leaves the set when it expires, with nothing deployed in between',
 
 t.test('a new environment serves every key at once', async t => {
   t.equal((await app.inject({ method: 'GET', url: setUrl('qa') })).statusCode, 404)
-  t.equal(await runCli(['env', 'create', 'qa'], { JWKD_DATA_DIR: dataDir }, { out: () => {}, err: () => {} }), 0)
+  t.equal(await runCli(['env', 'create', 'qa'], dataEnv(dataDir), { out: () => {}, err: () => {} }), 0)
   t.same((await publicSet('qa')).kids, (await publicSet()).kids)
 })

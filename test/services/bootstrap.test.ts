@@ -5,6 +5,7 @@ import t from 'tap'
 import { adminTokenPath } from '../../src/services/bootstrap.js'
 import { masterKeyPath } from '../../src/crypto/master-key.js'
 import { buildTestApp } from '../helpers/app.js'
+import { dataEnv } from '../helpers/backend.js'
 
 /** docs/API.md, "Running and configuration" first start: schema, `production`, an admin token in a 0600 file whose path — not value — is logged. */
 t.test('first start on an empty data directory', async t => {
@@ -38,7 +39,7 @@ t.test('a second start does not bootstrap again, even after the production envir
 t.test('the CLI may make environments before the first start, production included', async t => {
   const dataDir = t.testdir()
   for (const name of ['production', 'staging']) {
-    t.equal(await runCli(['env', 'create', name], { JWKD_DATA_DIR: dataDir }, { out: () => {}, err: () => {} }), 0)
+    t.equal(await runCli(['env', 'create', name], dataEnv(dataDir), { out: () => {}, err: () => {} }), 0)
   }
   const { app } = await buildTestApp(t, { dataDir })
   t.same((await app.store.environments.list()).map(environment => environment.name), ['production', 'staging'], 'production once, beside staging')

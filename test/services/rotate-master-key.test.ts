@@ -6,12 +6,13 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { runCli } from '../../src/cli/run-cli.js'
 import { masterKeyPath } from '../../src/crypto/master-key.js'
-import { PROJECT, buildTestApp, generateUrl, jwkUrl, sqliteOf } from '../helpers/app.js'
+import { PROJECT, buildTestApp, generateUrl, jwkUrl, sqlOf } from '../helpers/app.js'
 import { startServer } from '../helpers/processes.js'
 import { deployedIn } from '../helpers/snapshots.js'
 import { adminTokenPath } from '../../src/services/bootstrap.js'
 import { adoptPendingKey, pendingKeyPath } from '../../src/services/vault.js'
 import { cleanEnv } from '../../harness/processes.js'
+import { dataEnv } from '../helpers/backend.js'
 
 /** `jwkd master-key rotate`: every private key re-sealed at once, nothing lost, even when killed half-way. */
 const quietIo = { out: () => {}, err: () => {} }
@@ -34,13 +35,13 @@ t.test('rotation re-seals everything; a running server follows without a restart
   const app = await buildTestApp(t, { environments: ['staging'] })
   const before = await seed(app, 8)
   const oldKey = readFileSync(masterKeyPath(app.dataDir), 'utf8')
-  const oldBlobs = sqliteOf(app.app).prepare('SELECT sealed_private FROM jwks ORDER BY name').pluck().all()
+  const oldBlobs = (await sqlOf(app.app).all('SELECT sealed_private FROM jwks ORDER BY name')).map(row => row.sealed_private)
   const out: string[] = []
-  t.equal(await runCli(['master-key', 'rotate'], { JWKD_DATA_DIR: app.dataDir }, { out: line => out.push(line), err: () => {} }), 0)
+  t.equal(await runCli(['master-key', 'rotate'], dataEnv(app.dataDir), { out: line => out.push(line), err: () => {} }), 0)
   t.same(out, ['8'], 'prints how many keys were re-sealed')
   t.not(readFileSync(masterKeyPath(app.dataDir), 'utf8'), oldKey, 'a new master key')
   t.notOk(existsSync(masterKeyPath(app.dataDir) + '.new'))
-  const newBlobs = sqliteOf(app.app).prepare('SELECT sealed_private FROM jwks ORDER BY name').pluck().all()
+  const newBlobs = (await sqlOf(app.app).all('SELECT sealed_private FROM jwks ORDER BY name')).map(row => row.sealed_private)
   t.ok(newBlobs.every((blob, index) => blob !== oldBlobs[index]), 'every blob re-sealed')
   for (const [name, body] of before) {
     t.equal((await app.app.inject({ method: 'GET', url: jwkUrl(name), headers: app.auth })).body, body, `${name} unchanged, read by the running server`)
@@ -60,9 +61,9 @@ t.test('a key from JWKD_MASTER_KEY cannot be rotated', async t => {
   const key = Buffer.alloc(32, 7).toString('base64')
   const app = await buildTestApp(t, { env: { JWKD_MASTER_KEY: key } })
   const err: string[] = []
-  t.equal(await runCli(['master-key', 'rotate'], { JWKD_DATA_DIR: app.dataDir, JWKD_MASTER_KEY: key }, { out: () => {}, err: line => err.push(line) }), 1)
+  t.equal(await runCli(['master-key', 'rotate'], { ...dataEnv(app.dataDir), JWKD_MASTER_KEY: key }, { out: () => {}, err: line => err.push(line) }), 1)
   t.match(err[0], /JWKD_MASTER_KEY, which jwkd cannot rewrite/)
-  t.equal(await runCli(['master-key', 'spin'], { JWKD_DATA_DIR: app.dataDir }, quietIo), 2)
+  t.equal(await runCli(['master-key', 'spin'], dataEnv(app.dataDir), quietIo), 2)
 })
 
 t.test('killed at any moment, a rotation leaves every key readable', async t => {
@@ -71,7 +72,7 @@ t.test('killed at any moment, a rotation leaves every key readable', async t => 
   const before = await seed(first, 60)
   await first.app.close()
   for (const delay of [150, 300, 450, 600, 750, 900, 1100, 1400]) {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'master-key', 'rotate'], { env: cleanEnv({ JWKD_DATA_DIR: dataDir }), stdio: 'ignore' })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'master-key', 'rotate'], { env: cleanEnv(dataEnv(dataDir)), stdio: 'ignore' })
     const exited = once(child, 'exit') // listening from the start: a fast rotation may finish before the kill
     await new Promise(resolve => setTimeout(resolve, delay))
     child.kill('SIGKILL')
@@ -113,8 +114,8 @@ interface LoadTarget {
  */
 async function rotateUnderLoad (t: Test, target: LoadTarget): Promise<void> {
   const dataDir = t.testdir()
-  t.equal(await runCli(['project', 'create', PROJECT], { JWKD_DATA_DIR: dataDir }, quietIo), 0)
-  const server = await startServer({ JWKD_DATA_DIR: dataDir })
+  t.equal(await runCli(['project', 'create', PROJECT], dataEnv(dataDir), quietIo), 0)
+  const server = await startServer(dataEnv(dataDir))
   t.teardown(() => server.stop())
   const headers = { authorization: `Bearer ${readFileSync(adminTokenPath(dataDir), 'utf8').trim()}`, 'content-type': 'application/json' }
   const made: string[] = []
@@ -131,13 +132,14 @@ async function rotateUnderLoad (t: Test, target: LoadTarget): Promise<void> {
   }
   const load = Promise.all(Array.from({ length: 20 }, (_, id) => client(id)))
   for (let rotation = 0; rotation < 3 || made.length <= 100; rotation++) {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'master-key', 'rotate'], { env: cleanEnv({ JWKD_DATA_DIR: dataDir }), stdio: 'ignore' })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'master-key', 'rotate'], { env: cleanEnv(dataEnv(dataDir)), stdio: 'ignore' })
     const [code] = await once(child, 'exit')
     t.equal(code, 0, `rotation ${rotation + 1} done while the clients were making`)
   }
   stop.abort()
   await load
   t.same(refused, [], 'every request answered 200')
+  if (refused.length > 0) t.comment(server.output().split('\n').filter(line => line.includes('"level":50')).slice(0, 3).join('\n'))
   const unreadable: string[] = []
   for (const name of made) if (!await target.opens(server.url, headers, name)) unreadable.push(name)
   t.same(unreadable, [], `each of the ${made.length} private parts opens under the master key in force`)

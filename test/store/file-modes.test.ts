@@ -6,6 +6,7 @@ import { databasePath } from '../../src/store/database.js'
 import { adminTokenPath } from '../../src/services/bootstrap.js'
 import { buildTestApp, generateUrl } from '../helpers/app.js'
 import { startServer } from '../helpers/processes.js'
+import { dataEnv } from '../helpers/backend.js'
 
 /** Everything jwkd writes in its data directory is the owner's alone, even in a directory others may enter. */
 function entriesUnder (dir: string): string[] {
@@ -20,11 +21,11 @@ const mode = (path: string): number => statSync(path).mode & 0o777
 t.test('a real server in an existing 0755 directory creates every file 0600 and every directory 0700', async t => {
   const dataDir = t.testdir()
   chmodSync(dataDir, 0o755)
-  const server = await startServer({ JWKD_DATA_DIR: dataDir })
+  const server = await startServer(dataEnv(dataDir))
   t.teardown(() => server.stop())
   const token = readFileSync(adminTokenPath(dataDir), 'utf8').trim()
   await fetch(`${server.url}/health`)
-  const project = await import('../../src/cli/run-cli.js').then(async ({ runCli }) => await runCli(['project', 'create', 'MyProject'], { JWKD_DATA_DIR: dataDir }, { out: () => {}, err: () => {} }))
+  const project = await import('../../src/cli/run-cli.js').then(async ({ runCli }) => await runCli(['project', 'create', 'MyProject'], dataEnv(dataDir), { out: () => {}, err: () => {} }))
   t.equal(project, 0)
   const response = await fetch(`${server.url}${generateUrl()}`, {
     method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'k', type: 'EC', ec: { curveType: 'P256' } })

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { runCli } from '../../src/cli/run-cli.js'
 import { PROJECT, buildTestApp, generateUrl, jwkUrl } from '../helpers/app.js'
+import { dataEnv } from '../helpers/backend.js'
 
 /**
  * A removed key's bytes do not linger: after a delete (and after a
@@ -61,7 +62,7 @@ t.test('after a master-key rotation, no blob sealed under the old key remains', 
   const keys = await seed(app, 'rotated')
   const oldBlobs = keys.map(({ fingerprints }) => fingerprints[1]!)
   t.ok(holders(app.dataDir, oldBlobs).length >= 3, 'the old blobs are found before the rotation')
-  t.equal(await runCli(['master-key', 'rotate'], { JWKD_DATA_DIR: app.dataDir }, { out: () => {}, err: () => {} }), 0)
+  t.equal(await runCli(['master-key', 'rotate'], dataEnv(app.dataDir), { out: () => {}, err: () => {} }), 0)
   t.same(holders(app.dataDir, oldBlobs), [], 'no old blob in any file')
   for (const { name } of keys) t.equal((await app.app.inject({ method: 'GET', url: jwkUrl(name), headers: app.auth })).statusCode, 200, `${name} opens under the new key`)
 })

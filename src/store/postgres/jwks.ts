@@ -103,7 +103,9 @@ export class PgJwks implements Jwks {
         if (isPgForeignKeyViolation(err)) throw new ProjectGoneError()
         if (isPgUniqueViolation(err, 'jwks_project_kid')) {
           if (kidAssignment.kind === 'first-free' && this.#inTransaction && attempt < KID_ATTEMPTS) continue
-          throw new KidTakenError(kidAssignment.kind === 'exact' ? kidAssignment.kid : kid ?? '', 'another key')
+          // The index waited for the holder's commit, so its name can be read now.
+          const taken = kid ?? ''
+          throw new KidTakenError(taken, await this.kidHolder(jwk.projectId, taken) ?? 'another key')
         }
         if (isPgUniqueViolation(err)) throw new NameTakenError('JWK', jwk.name)
         throw err

@@ -222,6 +222,6 @@ export class PostgresStore implements Store {
 
   async close (): Promise<void> {
     await this.version.close()
-    await this.pool.end()
+    if (!this.pool.ended) await this.pool.end()
   }
 }
