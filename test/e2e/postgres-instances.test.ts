@@ -1,18 +1,17 @@
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { buildApp } from '../../src/app.js'
 import { runCli } from '../../src/cli/run-cli.js'
-import { loadConfig } from '../../src/config.js'
 import { adminTokenPath } from '../../src/services/bootstrap.js'
 import { startCluster } from '../helpers/postgres.js'
+import { startServer, type RunningServer } from '../helpers/processes.js'
 
 /**
- * Two jwkd instances on one PostgreSQL database, real servers over real
- * HTTP: what one writes the other reads, names stay unique across them, and
- * a token revoked through one is refused by the other.
+ * jwkd instances on one PostgreSQL database, each a real server process on
+ * its own port, over real HTTP: what one writes the other reads, names stay
+ * unique across them, a token revoked through one is refused by the other,
+ * and one killed or the database stopped loses no acknowledged key.
  */
 const cluster = await startCluster(t)
 const databaseUrl = await cluster.createDatabase()
@@ -26,11 +25,10 @@ const env = (name: string): Record<string, string> => ({
   JWKD_POOL_SIZE: '1'
 })
 
-async function instance (name: string, extra: Record<string, string> = {}): Promise<{ url: string }> {
-  const app = await buildApp(loadConfig({ ...env(name), ...extra }), { logger: false })
-  t.teardown(() => app.close())
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` }
+async function instance (name: string, extra: Record<string, string> = {}): Promise<RunningServer> {
+  const server = await startServer({ ...env(name), ...extra })
+  t.teardown(() => server.stop())
+  return server
 }
 
 const a = await instance('a')
@@ -122,33 +120,164 @@ t.test('a key deleted through one instance leaves the other\'s public JWK Set', 
   t.notOk(present)
 })
 
-t.test('PostgreSQL stopped under load: 503 with Retry-After, never a 500; both serve again within 5 s of its return, every acknowledged key intact', async t => {
+const sleep = async (ms: number): Promise<void> => await new Promise(resolve => setTimeout(resolve, ms))
+
+/** Whether `name` reads back whole through `url`: 200 with its private part. */
+async function whole (url: string, name: string): Promise<boolean> {
+  const response = await fetch(`${url}/apiops/projects/Shared/jwks/${name}/`, { headers })
+  const body = await response.json() as { resultList?: Array<{ ec?: { d?: string } }> }
+  return response.status === 200 && typeof body.resultList?.[0]?.ec?.d === 'string'
+}
+
+async function kidOf (url: string, name: string): Promise<string> {
+  const response = await fetch(`${url}/apiops/projects/Shared/jwks/${name}/?publicOnly=true`, { headers })
+  return ((await response.json()) as { resultList: Array<{ kid: string }> }).resultList[0]!.kid
+}
+
+async function publishedKids (url: string): Promise<Set<string>> {
+  const set = await (await fetch(`${url}/environments/production/projects/Shared/jwks.json`)).json() as { keys: Array<{ kid: string }> }
+  return new Set(set.keys.map(key => key.kid))
+}
+
+/** Names that do not read back whole through `url`, or whose kid its public JWK Set lacks. */
+async function notWholeAndPublished (url: string, names: string[]): Promise<string[]> {
+  const published = await publishedKids(url)
+  const missing: string[] = []
+  for (const name of names) if (!await whole(url, name) || !published.has(await kidOf(url, name))) missing.push(name)
+  return missing
+}
+
+t.test('one instance SIGKILLed mid-burst: every acknowledged key is whole and deployed; the other answered every request', async t => {
+  const doomed = await instance('k')
   const acknowledged: string[] = []
-  for (let index = 0; index < 5; index++) {
-    if ((await generate(index % 2 === 0 ? a.url : b.url, `before-outage-${index}`)).status === 200) acknowledged.push(`before-outage-${index}`)
+  const survivorStatuses: number[] = []
+  let doomedAcks = 0
+  let afterKill = 0
+  let killed = false
+  // Counts, not a window: the kill comes once the doomed instance has acknowledged 5 keys, the burst ends 10 survivor answers later.
+  const client = async (id: number, via: 'a' | 'k'): Promise<void> => {
+    for (let n = 0; via === 'a' ? afterKill < 10 : !killed; n++) {
+      const name = `burst-${via}${id}-${n}`
+      try {
+        const response = await generate(via === 'a' ? a.url : doomed.url, name)
+        await response.arrayBuffer()
+        if (response.status === 200) acknowledged.push(name)
+        if (via === 'a') {
+          survivorStatuses.push(response.status)
+          if (killed) afterKill++
+        } else if (response.status === 200 && ++doomedAcks === 5) {
+          killed = true
+          doomed.process.kill('SIGKILL')
+        }
+      } catch {
+        if (via === 'a') survivorStatuses.push(0)
+        else return // its connection died with it
+      }
+    }
   }
-  t.equal(acknowledged.length, 5)
+  await Promise.all([0, 1, 2, 3].flatMap(id => [client(id, 'a'), client(id, 'k')]))
+  t.ok(killed, 'the doomed instance was killed mid-burst')
+  t.same([...new Set(survivorStatuses)], [200], `the other instance answered all ${survivorStatuses.length} of its requests with 200`)
+  t.same(await notWholeAndPublished(a.url, acknowledged), [], `each of the ${acknowledged.length} acknowledged keys is whole and in the public JWK Set`)
+  const restarted = await instance('k')
+  t.same(await notWholeAndPublished(restarted.url, acknowledged), [], 'and so through the restarted instance')
+})
+
+t.test('PostgreSQL stopped for 10 s under load: 503 with Retry-After, never a 500; both serve again within 5 s of its return; every acknowledged key intact', async t => {
+  interface Answer { status: number, retryAfter: string | null, error?: string, generated?: string }
+  const answers: Answer[] = []
+  const stop = new AbortController()
+  const client = async (id: number): Promise<void> => {
+    for (let n = 0; !stop.signal.aborted; n++) {
+      const url = id % 2 === 0 ? a.url : b.url
+      const name = `outage-${id}-${n}`
+      const generating = n % 2 === 0
+      try {
+        const response = generating ? await generate(url, name) : await fetch(`${url}/apiops/projects/Shared/jwks/`, { headers })
+        const body = await response.json() as { error?: string }
+        answers.push({ status: response.status, retryAfter: response.headers.get('retry-after'), error: body.error, ...(generating ? { generated: name } : {}) })
+        if (response.status !== 200) await sleep(50)
+      } catch {
+        answers.push({ status: 0, retryAfter: null })
+      }
+    }
+  }
+  const load = Promise.all([0, 1, 2, 3].map(client))
+  while (answers.filter(answer => answer.status === 200).length < 10) await sleep(20)
   cluster.stop()
-  const during = await Promise.all(Array.from({ length: 20 }, async (_, index) => {
-    const url = index % 2 === 0 ? a.url : b.url
-    const response = index % 4 < 2 ? await generate(url, `during-outage-${index}`) : await fetch(`${url}/apiops/projects/Shared/jwks/`, { headers })
-    return { status: response.status, retryAfter: response.headers.get('retry-after'), body: await response.json() as { error?: string } }
-  }))
-  t.same([...new Set(during.map(answer => answer.status))], [503], 'every request during the outage is a 503')
-  t.ok(during.every(answer => answer.retryAfter === '5' && answer.body.error === 'service_unavailable'), 'with Retry-After, in the Apinizer shape')
+  await sleep(1000)
   for (const { url } of [a, b]) t.equal((await fetch(`${url}/ready`)).status, 503, 'not ready while the database is away')
+  await sleep(9000)
   cluster.start()
   const returned = Date.now()
   for (const { url } of [a, b]) {
     let status = 0
     while (status !== 200 && Date.now() - returned < 5000) {
       status = (await fetch(`${url}/apiops/projects/Shared/jwks/`, { headers })).status
-      if (status !== 200) await new Promise(resolve => setTimeout(resolve, 100))
+      if (status !== 200) await sleep(100)
     }
     t.equal(status, 200, 'serving again within 5 s')
     t.equal((await fetch(`${url}/ready`)).status, 200)
   }
-  const listed = ((await (await fetch(`${b.url}/apiops/projects/Shared/jwks/`, { headers })).json()) as { resultList: Array<{ name: string }> }).resultList.map(item => item.name)
-  t.ok(acknowledged.every(name => listed.includes(name)), 'every key acknowledged before the outage is there')
-  t.notOk(listed.some(name => name.startsWith('during-outage-')), 'nothing refused during it was stored')
+  stop.abort()
+  await load
+
+  const statuses = new Set(answers.map(answer => answer.status))
+  t.ok([...statuses].every(status => status === 200 || status === 503), `only 200s and 503s among ${answers.length} answers (saw ${[...statuses].join(', ')})`)
+  const refused = answers.filter(answer => answer.status === 503)
+  t.ok(refused.length > 0, `${refused.length} requests met the outage`)
+  t.ok(refused.every(answer => answer.retryAfter === '5' && answer.error === 'service_unavailable'), 'each with Retry-After, in the Apinizer shape')
+  const acknowledged = answers.filter(answer => answer.status === 200 && answer.generated !== undefined).map(answer => answer.generated!)
+  t.same(await notWholeAndPublished(b.url, acknowledged), [], `each of the ${acknowledged.length} acknowledged keys is whole and published`)
+  // A 503 promised nothing; a key stored anyway (its commit landed, its deploy did not) must still be whole.
+  const halfWritten: string[] = []
+  for (const { generated } of refused) {
+    if (generated === undefined) continue
+    const response = await fetch(`${b.url}/apiops/projects/Shared/jwks/${generated}/`, { headers })
+    await response.arrayBuffer()
+    if (response.status === 200 && !await whole(b.url, generated)) halfWritten.push(generated)
+  }
+  t.same(halfWritten, [], 'no refused generate left a half-written key')
+})
+
+t.test('a master-key rotation with instances running: they follow it without a restart and every key opens', async t => {
+  const kek = join(dirs, 'kek')
+  writeFileSync(kek, masterKey + '\n', { mode: 0o600 })
+  const fromFile = (name: string): Record<string, string> => {
+    const { JWKD_MASTER_KEY: _fromEnv, ...rest } = env(name)
+    return { ...rest, JWKD_MASTER_KEY_FILE: kek }
+  }
+  const servers = await Promise.all(['r1', 'r2'].map(async name => {
+    const server = await startServer(fromFile(name))
+    t.teardown(() => server.stop())
+    return server
+  }))
+  const made: string[] = []
+  const statuses: number[] = []
+  const stop = new AbortController()
+  const client = async (id: number): Promise<void> => {
+    for (let n = 0; !stop.signal.aborted; n++) {
+      const name = `rotating-${id}-${n}`
+      const response = await generate(servers[id % 2]!.url, name)
+      await response.arrayBuffer()
+      statuses.push(response.status)
+      if (response.status === 200) made.push(name)
+    }
+  }
+  const load = Promise.all([0, 1, 2, 3].map(client))
+  for (let rotation = 0; rotation < 2; rotation++) {
+    while (made.length < 10 * (rotation + 1)) await sleep(20)
+    t.equal(await runCli(['master-key', 'rotate'], fromFile('r1'), quiet), 0, `rotation ${rotation + 1} while both instances generate`)
+  }
+  const rotated = made.length
+  while (made.length < rotated + 10) await sleep(20)
+  stop.abort()
+  await load
+  t.not(readFileSync(kek, 'utf8').trim(), masterKey, 'the key file holds a new master key')
+  t.same([...new Set(statuses)], [200], `all ${statuses.length} generates answered 200`)
+  for (const server of servers) {
+    const unreadable: string[] = []
+    for (const name of made) if (!await whole(server.url, name)) unreadable.push(name)
+    t.same(unreadable, [], `each of the ${made.length} keys opens through ${server.url}`)
+  }
 })

@@ -53,6 +53,22 @@ t.test('strings that are not well-formed Unicode are refused in every name, kid 
   t.equal((await app.inject({ method: 'DELETE', url: jwkUrl('to-rename'), headers: auth })).statusCode, 200)
 })
 
+t.test('a NUL is refused wherever text comes in: body, path and query, before anything is looked up', async t => {
+  const before = (await app.store.jwks.listByProject(projectId)).length
+  for (const payload of [{ name: 'nul\u0000name' }, { name: 'fine', kid: 'k\u0000' }, { name: 'fine', description: '\u0000' }, { name: 'fine', ['odd\u0000key']: 1 }]) {
+    const response = await generate(payload)
+    t.equal(response.statusCode, 400, JSON.stringify(payload))
+    t.same(response.json(), { error: 'bad_request', error_description: 'Request body holds a NUL character (\\u0000)' })
+  }
+  for (const url of [`/apiops/projects/${PROJECT}/jwks/nul%00name/`, '/apiops/projects/My%00Project/jwks/', `/apiops/projects/${PROJECT}/audit?since=%00`,
+    `/environments/production/projects/${PROJECT}/jwks.json?x=%00`]) {
+    const response = await app.inject({ method: 'GET', url, headers: auth })
+    t.equal(response.statusCode, 400, url)
+    t.same(response.json(), { error: 'bad_request', error_description: 'Request URL holds a NUL character (\\u0000)' })
+  }
+  t.equal((await app.store.jwks.listByProject(projectId)).length, before, 'nothing stored')
+})
+
 t.test('jwkd jwk list | delete: any key can be removed from the command line, with its snapshots everywhere', async t => {
   const cli = async (...argv: string[]): Promise<{ code: number, out: string[], err: string[] }> => {
     const out: string[] = []
