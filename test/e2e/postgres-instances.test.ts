@@ -58,6 +58,28 @@ t.test('fifty generates with one name over both instances: exactly one 200, the 
     answer.body.error_description === 'JWK (name: contested) is already exist! Try update operation if want to change its value.'), 'every other answer')
 })
 
+t.test('time-based kids made to collide across instances still get unique suffixes', async t => {
+  // Every second of the next two minutes already names a key (an explicit kid), so each TIMESTAMP kid made meanwhile must take a suffix.
+  const now = Math.floor(Date.now() / 1000)
+  const seeded = Array.from({ length: 120 }, (_, index) => `sig-${now + index}`)
+  for (const kid of seeded) {
+    const response = await fetch(`${a.url}/apiops/projects/Shared/jwks/generate`, { method: 'POST', headers, body: JSON.stringify({ name: `seed-${kid}`, kid, type: 'OCT', oct: { keySize: 128 } }) })
+    t.equal(response.status, 200)
+    await response.arrayBuffer()
+  }
+  const names = Array.from({ length: 20 }, (_, index) => `timed-${index}`)
+  const statuses = await Promise.all(names.map(async (name, index) => {
+    const response = await fetch(`${(index % 2 === 0 ? a : b).url}/apiops/projects/Shared/jwks/generate`, { method: 'POST', headers, body: JSON.stringify({ name, type: 'OCT', oct: { keySize: 128 } }) })
+    await response.arrayBuffer()
+    return response.status
+  }))
+  t.same([...new Set(statuses)], [200])
+  const kids = await Promise.all(names.map(async name => await kidOf(a.url, name)))
+  t.equal(new Set([...kids, ...seeded]).size, kids.length + seeded.length, 'every kid distinct, from each other and from the seeded ones')
+  const suffixed = kids.filter(kid => /^sig-\d+-\d+$/.test(kid) && seeded.includes(kid.replace(/-\d+$/, '')))
+  t.ok(suffixed.length > 0, `${suffixed.length} of them met a taken kid and took a suffix`)
+})
+
 t.test('a token revoked through the CLI is refused by both instances within a second', async t => {
   const issued: string[] = []
   t.equal(await runCli(['token', 'create', '--name', 'short', '--roles', 'ROLE_API_SECURITY'], env('a'), { out: line => issued.push(line), err: () => {} }), 0)
