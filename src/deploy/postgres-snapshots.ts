@@ -2,7 +2,7 @@ import type pg from 'pg'
 import type { NamedResource } from '../store/named-resources.js'
 import type { PostgresStore } from '../store/postgres/postgres-store.js'
 import { inTransaction, rows } from '../store/postgres/database.js'
-import type { Store } from '../store/store.js'
+import { listAllJwks } from '../store/postgres/jwks.js'
 import type { SnapshotChange } from './environment-snapshots.js'
 import { changesToMatch } from './reconcile.js'
 import type { ReconcileReport, SnapshotTarget } from './snapshot-target.js'
@@ -70,13 +70,18 @@ export class PgSnapshots implements SnapshotTarget {
     return String(this.#store.version.current())
   }
 
-  async reconcile (store: Store): Promise<ReconcileReport> {
+  /**
+   * Reads the keys itself, in its transaction and share-locked: a key
+   * another instance deletes meanwhile waits for this commit, so its
+   * undeploy comes after, and a deleted key is never put back.
+   */
+  async reconcile (): Promise<ReconcileReport> {
     const report: ReconcileReport = { written: 0, removed: 0, failed: [] }
     await inTransaction(this.#store.pool, async client => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [RECONCILE_LOCK])
       // Read under the lock, in this transaction: what another instance reconciled is seen, not redone.
       const environments = await rows<{ id: string }>(client, 'SELECT id FROM environments')
-      const records = await store.jwks.listAll()
+      const records = await listAllJwks(client, true)
       for (const { id } of environments) {
         const deployed = new Map((await rows<{ id: string, revision: number }>(client, 'SELECT id, revision FROM snapshots WHERE environment_id = $1', [id]))
           .map(row => [row.id, row.revision]))

@@ -6,6 +6,17 @@ import type { Jwks } from '../repositories.js'
 import { changes, count, isPgForeignKeyViolation, isPgUniqueViolation, rows, type Queryable } from './database.js'
 
 /**
+ * Every key with its project's name. `locked`: share-locked until the
+ * transaction ends, so none is changed or deleted while what is read from
+ * it is written elsewhere (the reconcile's snapshots).
+ */
+export async function listAllJwks (db: Queryable, locked = false): Promise<Array<JwkRecord & { projectName: string }>> {
+  return (await rows<JwkRow & { project_name: string }>(db,
+    `SELECT jwks.*, projects.name AS project_name FROM jwks JOIN projects ON projects.id = jwks.project_id${locked ? ' FOR SHARE OF jwks' : ''}`))
+    .map(row => ({ ...toJwkRecord(row), projectName: row.project_name }))
+}
+
+/**
  * The last suffix this instance handed out per project and base. A
  * thousand keys a second share one TIMESTAMP base; an insert of a kid that
  * another open transaction inserted waits for that transaction to end, so
@@ -141,8 +152,7 @@ export class PgJwks implements Jwks {
   }
 
   async listAll (): Promise<Array<JwkRecord & { projectName: string }>> {
-    return (await rows<JwkRow & { project_name: string }>(this.#db, 'SELECT jwks.*, projects.name AS project_name FROM jwks JOIN projects ON projects.id = jwks.project_id'))
-      .map(row => ({ ...toJwkRecord(row), projectName: row.project_name }))
+    return await listAllJwks(this.#db)
   }
 
   async countByProject (projectId: string): Promise<number> {
