@@ -55,7 +55,7 @@ t.test('strings that are not well-formed Unicode are refused in every name, kid 
 
 t.test('a NUL is refused wherever text comes in: body, path and query, before anything is looked up', async t => {
   const before = (await app.store.jwks.listByProject(projectId)).length
-  for (const payload of [{ name: 'nul\u0000name' }, { name: 'fine', kid: 'k\u0000' }, { name: 'fine', description: '\u0000' }, { name: 'fine', ['odd\u0000key']: 1 }]) {
+  for (const payload of [{ name: 'nul\u0000name' }, { name: 'fine', kid: 'k\u0000' }, { name: 'fine', description: '\u0000' }, { name: 'fine', 'odd\u0000key': 1 }]) {
     const response = await generate(payload)
     t.equal(response.statusCode, 400, JSON.stringify(payload))
     t.same(response.json(), { error: 'bad_request', error_description: 'Request body holds a NUL character (\\u0000)' })
