@@ -10,7 +10,19 @@ const cluster = process.env.JWKD_TEST_POSTGRES_URL ?? ''
 export const onPostgres = cluster !== ''
 export const backend = onPostgres ? 'postgres' : 'sqlite'
 
+/** Databases this test process made: a directory named again reuses its own, never one an earlier process left. */
+const created = new Set<string>()
+
 const psql = (sql: string): void => { execFileSync(clientBinary('psql'), [cluster, '-qc', sql], { stdio: ['ignore', 'ignore', 'pipe'] }) }
+
+/** Whether a server opened the database (its master-key check is set): the CLI alone leaves the directory empty. */
+function serverOpened (url: URL): boolean {
+  try {
+    return execFileSync(clientBinary('psql'), [url.href, '-tAc', "SELECT 1 FROM meta WHERE key = 'master_key_check'"], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() === '1'
+  } catch {
+    return false // no such database, or not migrated yet
+  }
+}
 
 /**
  * The store settings for a data directory: none on SQLite (the file lives
@@ -21,12 +33,17 @@ const psql = (sql: string): void => { execFileSync(clientBinary('psql'), [cluste
 export function storeEnv (dataDir: string): Record<string, string> {
   if (!onPostgres) return {}
   const name = `t_${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 32)}`
-  if (!existsSync(dataDir) || readdirSync(dataDir).length === 0) {
-    psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    psql(`CREATE DATABASE ${name}`)
-  }
   const url = new URL(cluster)
   url.pathname = `/${name}`
+  if (!created.has(name)) {
+    psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    psql(`CREATE DATABASE ${name}`)
+    created.add(name)
+  } else if ((!existsSync(dataDir) || readdirSync(dataDir).length === 0) && serverOpened(url)) {
+    // Emptied under a server's data (t.testdir() again, or its master key removed on purpose): as with SQLite, the data went with it.
+    psql(`DROP DATABASE ${name} WITH (FORCE)`)
+    psql(`CREATE DATABASE ${name}`)
+  }
   return { JWKD_DATABASE_URL: url.href }
 }
 
