@@ -85,7 +85,8 @@ export async function resolveMasterKey (store: Store, config: VaultConfig, known
   // A running rotation may have renamed its new key into place between the two reads above.
   if (pending === undefined && masterKey.path !== undefined) {
     const reread = loadMasterKey(config, { create: false })
-    if (opensCheck(new Sealer(reread.key), check)) return { sealer: new Sealer(reread.key), masterKey: reread, check }
+    const rereadSealer = new Sealer(reread.key)
+    if (opensCheck(rereadSealer, check)) return { sealer: rereadSealer, masterKey: reread, check }
   }
   throw new WrongMasterKeyError()
 }

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Test } from 'tap'
 import { clientBinary } from '../../harness/postgres.js'
-import { onPostgres, storeEnv } from './backend.js'
+import { databaseUrl, onPostgres } from './backend.js'
 
 export interface AtRest {
   /** what was read: file paths, and `postgres` for the database's dump */
@@ -30,7 +30,7 @@ function filesUnder (dir: string): string[] {
 export function atRest (dataDir: string): AtRest {
   const files = filesUnder(dataDir).filter(path => !path.endsWith('admin-token') && !path.endsWith('master.key'))
   const parts = files.map(path => readFileSync(path))
-  if (onPostgres) parts.push(execFileSync(clientBinary('pg_dump'), ['--data-only', storeEnv(dataDir).JWKD_DATABASE_URL!]))
+  if (onPostgres) parts.push(execFileSync(clientBinary('pg_dump'), ['--data-only', databaseUrl(dataDir)]))
   const bytes = Buffer.concat(parts)
   return {
     sources: onPostgres ? [...files, 'postgres'] : files,

@@ -1,10 +1,8 @@
 import Database from 'better-sqlite3'
-import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { clientBinary } from '../../harness/postgres.js'
 import { environmentDir, type Snapshot } from '../../src/deploy/snapshot.js'
-import { onPostgres, storeEnv } from './backend.js'
+import { databaseUrl, onPostgres, psql } from './backend.js'
 
 /** The environment's snapshot database files (the database, its -wal and -shm), as found on disk. */
 export function environmentFiles (dataDir: string, environment: string): string[] {
@@ -33,9 +31,7 @@ export function deployedIn (dataDir: string, environment: string): Map<string, S
 }
 
 /** SQL run by psql on a test data directory's PostgreSQL database (test/helpers/backend.ts): what it printed, tuples only. */
-export function psqlIn (dataDir: string, sql: string): string {
-  return execFileSync(clientBinary('psql'), [storeEnv(dataDir).JWKD_DATABASE_URL!, '-v', 'ON_ERROR_STOP=1', '-tAc', sql], { encoding: 'utf8' })
-}
+export const psqlIn = (dataDir: string, sql: string): string => psql(databaseUrl(dataDir), sql)
 
 function deployedInPostgres (dataDir: string, environment: string): Map<string, Snapshot> {
   const query = `SELECT coalesce(json_agg(json_build_object('id', s.id, 'body', s.body)), '[]') FROM snapshots s
