@@ -228,10 +228,14 @@ t.test('PostgreSQL stopped for 10 s under load: 503 with Retry-After, never a 50
   const load = Promise.all([0, 1, 2, 3].map(client))
   while (answers.filter(answer => answer.status === 200).length < 10) await sleep(20)
   cluster.stop()
-  await sleep(1000)
-  for (const { url } of [a, b]) t.equal((await fetch(`${url}/ready`)).status, 503, 'not ready while the database is away')
-  await sleep(9000)
-  cluster.start()
+  try {
+    await sleep(1000)
+    for (const { url } of [a, b]) t.equal((await fetch(`${url}/ready`)).status, 503, 'not ready while the database is away')
+    await sleep(9000)
+  } finally {
+    // Back whatever happened above: the tests after this one need it.
+    cluster.start()
+  }
   const returned = Date.now()
   for (const { url } of [a, b]) {
     let status = 0

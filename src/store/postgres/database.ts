@@ -30,18 +30,36 @@ export const CHANGES_CHANNEL = 'jwkd_changes'
  * lost to a crash in between is covered by the version's expiry.
  */
 export async function inTransaction<T> (pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return await withClient(pool, async client => {
+    try {
+      await client.query('BEGIN')
+      const result = await work(client)
+      await client.query('COMMIT')
+      await client.query('SELECT pg_notify($1, \'\')', [CHANGES_CHANNEL]).catch(() => {})
+      return result
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw err
+    }
+  })
+}
+
+/**
+ * One pooled client for `work`. The pool listens for a broken connection only
+ * while a client is idle; a checked-out client whose server went away emits
+ * 'error' with nobody listening, which would end the process. Here it is
+ * heard, `work`'s next query fails instead, and the client leaves the pool.
+ */
+async function withClient<T> (pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect()
+  let broken: Error | undefined
+  const heard = (err: Error): void => { broken = err }
+  client.on('error', heard)
   try {
-    await client.query('BEGIN')
-    const result = await work(client)
-    await client.query('COMMIT')
-    await client.query('SELECT pg_notify($1, \'\')', [CHANGES_CHANNEL]).catch(() => {})
-    return result
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {})
-    throw err
+    return await work(client)
   } finally {
-    client.release()
+    client.removeListener('error', heard)
+    client.release(broken)
   }
 }
 
@@ -70,9 +88,7 @@ const MIGRATION_LOCK = 0x6a776b64
 
 /** Applies pending migrations in one transaction under an advisory lock: instances starting at once do not race. */
 export async function migrate (pool: pg.Pool): Promise<void> {
-  const client = await pool.connect()
-  try {
-    await client.query('BEGIN')
+  await inTransaction(pool, async client => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
     await client.query('CREATE TABLE IF NOT EXISTS jwkd_schema (version INTEGER NOT NULL)')
     const found = await rows<{ version: number }>(client, 'SELECT version FROM jwkd_schema')
@@ -83,11 +99,5 @@ export async function migrate (pool: pg.Pool): Promise<void> {
     for (let next = version; next < POSTGRES_MIGRATIONS.length; next++) await client.query(POSTGRES_MIGRATIONS[next]!)
     if (found.length === 0) await client.query('INSERT INTO jwkd_schema (version) VALUES ($1)', [POSTGRES_MIGRATIONS.length])
     else await client.query('UPDATE jwkd_schema SET version = $1', [POSTGRES_MIGRATIONS.length])
-    await client.query('COMMIT')
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {})
-    throw err
-  } finally {
-    client.release()
-  }
+  })
 }
