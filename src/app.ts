@@ -27,6 +27,8 @@ import keystoreRoutes from './routes/keystores.js'
 import environmentRoutes from './routes/environments.js'
 import healthRoutes from './routes/health.js'
 import jwkRoutes from './routes/jwks.js'
+import schedulerPlugin from './plugins/scheduler.js'
+import jwkVersionRoutes from './routes/jwk-versions.js'
 import publicJwksRoutes from './routes/public-jwks.js'
 import { validatorCompiler } from './schemas/validator.js'
 import type { RuntimeAssets } from './runtime-assets.js'
@@ -123,6 +125,7 @@ async function assemble (app: FastifyInstance, config: Config, options: BuildOpt
   await app.register(keygenPlugin, { size: config.poolSize, maxQueue: config.poolMaxQueue, workers: assets.workers })
   await app.register(deployerPlugin, { dataDir: config.dataDir, sqlite: assets.sqlite, workers: assets.workers })
   await app.register(servicesPlugin, { config })
+  await app.register(schedulerPlugin, { intervalMs: config.rotationCheckMs })
 
   await app.register(healthRoutes)
   await app.register(publicJwksRoutes)
@@ -131,6 +134,7 @@ async function assemble (app: FastifyInstance, config: Config, options: BuildOpt
     await apiops.register(auditFailures)
     await apiops.register(jwkRoutes)
     await apiops.register(jwkFileRoutes)
+    await apiops.register(jwkVersionRoutes)
     await apiops.register(certificateRoutes)
     await apiops.register(keyRoutes)
     await apiops.register(keystoreRoutes)

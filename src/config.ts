@@ -18,6 +18,8 @@ export interface Config {
   importAllowPrivate: boolean
   /** PostgreSQL instead of the data directory's SQLite file, from JWKD_DATABASE_URL */
   database?: { url: string, poolSize: number, statementTimeoutMs: number }
+  /** ms between the rotation scheduler's looks at due keys; 0 = it never runs on its own */
+  rotationCheckMs: number
 }
 
 /** The variables docs/API.md, "Running and configuration" defines, with their meaning, for `--help` texts. */
@@ -34,7 +36,8 @@ export const CONFIG_VARIABLES: ReadonlyArray<readonly [string, string, string]> 
   ['JWKD_IMPORT_ALLOW_PRIVATE', 'false', 'true lets URL imports reach loopback, private and link-local addresses'],
   ['JWKD_DATABASE_URL', '-', 'postgres://user:password@host:5432/db?sslmode=require: PostgreSQL instead of SQLite, shared by several instances'],
   ['JWKD_DATABASE_POOL_SIZE', '10', 'PostgreSQL connections per instance'],
-  ['JWKD_DATABASE_STATEMENT_TIMEOUT_MS', '10000', 'a PostgreSQL statement running longer is cancelled']
+  ['JWKD_DATABASE_STATEMENT_TIMEOUT_MS', '10000', 'a PostgreSQL statement running longer is cancelled'],
+  ['JWKD_ROTATION_CHECK_MS', '1000', 'how often the rotation scheduler looks for due keys (0 = never on its own)']
 ]
 
 export class ConfigError extends Error {
@@ -97,6 +100,7 @@ export function loadConfig (env: Env = process.env): Config {
     logLevel,
     rateLimit: integer(env, 'JWKD_RATE_LIMIT', 0, 0, 1_000_000),
     importAllowPrivate: boolean(env, 'JWKD_IMPORT_ALLOW_PRIVATE'),
-    database: databaseOf(env)
+    database: databaseOf(env),
+    rotationCheckMs: integer(env, 'JWKD_ROTATION_CHECK_MS', 1000, 0, 3_600_000)
   }
 }

@@ -18,6 +18,8 @@ ${options.serve ? '  jwkd [serve]                                       starts t
   jwkd env create NAME [--description TEXT]          jwkd env list | delete NAME
   jwkd jwk list PROJECT                               jwkd jwk delete PROJECT NAME
           delete undeploys it from every environment
+  jwkd jwk versions PROJECT NAME                      jwkd jwk rotate PROJECT NAME [--kid KID]
+          versions: number, kid, state, activatesAt, verifyUntil (tab-separated); rotate prints the new kid
   jwkd token create --name NAME --roles R1,R2 [--projects P1,P2|*] [--expires-in 90d]
           prints the new token alone on stdout (it is shown once, stored only as a hash)
   jwkd token list | revoke NAME
@@ -49,7 +51,8 @@ export async function runCli (argv: string[], env: Record<string, string | undef
         'expires-in': { type: 'string' },
         project: { type: 'string' },
         since: { type: 'string' },
-        limit: { type: 'string' }
+        limit: { type: 'string' },
+        kid: { type: 'string' }
       }
     })
   } catch (err) {
@@ -72,7 +75,7 @@ export async function runCli (argv: string[], env: Record<string, string | undef
     switch (group) {
       case 'project': await projectCommand(action, ctx); break
       case 'env': await envCommand(action, ctx); break
-      case 'jwk': await jwkCommand(action, ctx); break
+      case 'jwk': await jwkCommand(action, { store, io, positionals, config, options: { kid: parsed.values.kid }, assets }); break
       case 'token': await tokenCommand(action, { store, io, positionals, options: parsed.values }); break
       case 'audit': await auditCommand({ store, io, options: parsed.values }); break
       case 'master-key': await masterKeyCommand(action, { store, io, config, sqlite: assets.sqlite }); break

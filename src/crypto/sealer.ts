@@ -59,6 +59,8 @@ export class Sealer {
 
 /** Additional data for a JWK's private members: the record's immutable id. */
 export const jwkAdditionalData = (jwkId: string): string => `jwkd/jwk/${jwkId}`
+/** A version other than the current one: its blob cannot be passed off as another version's, or as the key's own. */
+export const jwkVersionAdditionalData = (jwkId: string, version: number): string => `jwkd/jwk/${jwkId}/version/${version}`
 
 /** Additional data for one environment's private key of a stored key: the key's id and the environment's. */
 export const keyAdditionalData = (keyId: string, environmentId: string): string => `jwkd/key/${keyId}/${environmentId}`

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import type { Jwk } from '../crypto/jwk.js'
 import type { JwkRecord } from '../store/jwks.js'
+import type { Publication } from '../store/jwk-versions.js'
 
 /**
  * What an environment holds for one key: the public members in clear, the
@@ -23,6 +24,8 @@ export interface Snapshot {
   revision: number
   jwk: Jwk
   sealedPrivate: string | null
+  /** a key with versions: the others it publishes (public members only), and when that next changes */
+  publication?: Publication
 }
 
 export const environmentsDir = (dataDir: string): string => join(dataDir, 'environments')
@@ -58,6 +61,7 @@ export function toSnapshot (record: JwkRecord, projectName: string): Snapshot {
     expirationTime: record.expiresAt,
     revision: record.revision,
     jwk: record.publicJwk,
-    sealedPrivate: record.sealedPrivate
+    sealedPrivate: record.sealedPrivate,
+    ...(record.publication === null ? {} : { publication: record.publication })
   }
 }

@@ -9,10 +9,12 @@ import { JwkService } from '../services/jwk-service.js'
 import { KeyService } from '../services/key-service.js'
 import { KeystoreService } from '../services/keystore-service.js'
 import { PublicJwks } from '../services/public-jwks.js'
+import { RotationService } from '../services/rotation-service.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     jwks: JwkService
+    rotation: RotationService
     publicJwks: PublicJwks
     auditTrail: AuditTrail
     certificates: CertificateService
@@ -32,6 +34,7 @@ async function servicesPlugin (app: FastifyInstance, options: { config: Config }
   app.decorate('keys', keys)
   app.decorate('keystores', keystores)
   app.decorate('jwks', new JwkService({ store: app.store, sealer: app.vault, keygen: app.keygen, deployer: app.deployer, fetcher, clock: app.store.clock, keys, keystores }))
+  app.decorate('rotation', new RotationService({ store: app.store, sealer: app.vault, keygen: app.keygen, deployer: app.deployer, clock: app.store.clock }))
   app.decorate('publicJwks', new PublicJwks(app.deployer, app.store, app.store.clock))
   app.decorate('auditTrail', new AuditTrail(app.store))
   app.decorate('certificates', new CertificateService(app.store))

@@ -1,6 +1,7 @@
 import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox'
 import './formats.js'
 import { Defaulted, Description, JwkName, Kid } from './common.js'
+import { RotationPolicyBody } from './rotation.js'
 
 /** A closed set of literal values; the error describer lists them back to the client. */
 function oneOf<const T extends Array<string | number>> (values: T, options: Record<string, unknown> = {}): TUnion<{ [K in keyof T]: TLiteral<T[K]> }> {
@@ -23,7 +24,8 @@ const commonParameters = {
   })),
   keyIdType: Type.Optional(oneOf([...KEY_ID_TYPES], { description: 'How to derive the kid when none is given. Default TIMESTAMP.' })),
   notBeforeTime: Type.Optional(DateTime('RFC 3339; default now')),
-  expirationTime: Type.Optional(DateTime('RFC 3339; default notBeforeTime + 1 year'))
+  expirationTime: Type.Optional(DateTime('RFC 3339; default notBeforeTime + 1 year')),
+  rotation: Type.Optional(RotationPolicyBody)
 }
 
 const closed = { additionalProperties: false } as const

@@ -1,3 +1,4 @@
+import { RotationPolicyBody } from './rotation.js'
 import { Type, type Static } from '@sinclair/typebox'
 import { Description, JwkName, Kid } from './common.js'
 import { KEY_TYPES } from './generate.js'
@@ -7,7 +8,8 @@ const closed = { additionalProperties: false } as const
 /** PUT …/jwks/{name}/: what may change about a key. Its material never does. */
 export const UpdateJwkBody = Type.Object({
   name: Type.Optional(JwkName),
-  description: Type.Optional(Description)
+  description: Type.Optional(Description),
+  rotation: Type.Optional(Type.Union([RotationPolicyBody, Type.Null()], { description: 'a new rotation policy for a generated key, or null to stop rotating on a schedule' }))
 }, { ...closed, examples: [{ name: 'renamed-rsa-jwk', description: 'Signs the partner API tokens' }] })
 export type UpdateJwkBody = Static<typeof UpdateJwkBody>
 

@@ -4,7 +4,9 @@ import type { KeyIdType } from '../crypto/kid.js'
 import { BadRequestError } from '../errors.js'
 import type { GenerateJwkBody, KeyParameters } from '../schemas/generate.js'
 import { KEY_TYPES } from '../schemas/generate.js'
+import type { RotationPolicy } from '../store/jwk-versions.js'
 import { EC_CURVES, OKP_CURVES, resolveUsage } from './key-usage.js'
+import { normalizePolicy } from './rotation-schedule.js'
 import { fromNumericDate, oneYearAfter, toNumericDate } from './validity.js'
 
 /** A validated generate request, resolved into what the worker and the store need. */
@@ -18,6 +20,8 @@ export interface GenerationPlan {
   parameters: Record<string, string | number>
   notBefore: Date
   expiresAt: Date
+  /** how it rotates on its own, if the request asked */
+  rotation?: RotationPolicy
 }
 
 const objectKey = (type: KeyType): 'rsa' | 'ec' | 'oct' | 'okp' => type.toLowerCase() as 'rsa' | 'ec' | 'oct' | 'okp'
@@ -81,12 +85,20 @@ export function planGeneration (body: GenerateJwkBody, now: Date): GenerationPla
   if (body.kid !== undefined) task.kid = body.kid
   else if (keyIdType === 'SHA256' || keyIdType === 'SHA1' || keyIdType === 'THUMBPRINT') task.hashKid = keyIdType
 
-  const recorded: Record<string, string | number> = { ...parameters, keyUseType: keyUse, keyIdType }
+  const { rotation, ...rest } = parameters
+  const recorded: Record<string, string | number> = { ...rest, keyUseType: keyUse, keyIdType }
   delete recorded.algorithm
   delete recorded.notBeforeTime
   delete recorded.expirationTime
+  // A rotation needs to know the kid was the request's: each new version then needs one too.
+  if (body.kid !== undefined) recorded.explicitKid = 1
 
   const plan: GenerationPlan = { type: body.type, keyUse, algorithm: rule?.alg ?? null, task, parameters: recorded, notBefore, expiresAt }
   if (body.kid === undefined && (keyIdType === 'TIMESTAMP' || keyIdType === 'ISO_DATE')) plan.timeKid = keyIdType
+  if (rotation !== undefined) {
+    if (body.kid !== undefined) throw new BadRequestError(`${field}.rotation: a key whose kid the request gives cannot rotate on its own (each version needs a new kid); leave kid out and choose a keyIdType`)
+    if (keyIdType === 'NONE') throw new BadRequestError(`${field}.rotation: a key without a kid (keyIdType NONE) cannot have versions: verifiers could not tell them apart`)
+    plan.rotation = normalizePolicy(rotation, `${field}.rotation`)
+  }
   return plan
 }

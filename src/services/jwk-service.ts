@@ -20,6 +20,8 @@ import type { JwkRecord, KidAssignment, ListPage } from '../store/jwks.js'
 import type { NamedResource } from '../store/named-resources.js'
 import type { Repositories, Store } from '../store/store.js'
 import { planGeneration, type GenerationPlan } from './generate-plan.js'
+import { applyPolicy, policyFor } from './rotation-service.js'
+import type { RotationPolicy } from '../store/jwk-versions.js'
 import type { UrlFetcher } from './fetch-url.js'
 import { loadImportDocument, type ImportSource, type SourceLookup } from './import-plan.js'
 import { describeDeployment } from './deployment-result.js'
@@ -142,21 +144,24 @@ export class JwkService {
   }
 
   /** Seal, commit, deploy: the common end of generate and create. */
-  async #commitAndDeploy (project: NamedResource, draft: Draft, kid: KidAssignment, actor: Actor, action: string, slot?: Announcement<Repositories>): Promise<DeployedJwk> {
+  async #commitAndDeploy (project: NamedResource, draft: Draft, kid: KidAssignment, actor: Actor, action: string, slot?: Announcement<Repositories>, rotation?: RotationPolicy): Promise<DeployedJwk> {
     const id = randomUUID()
     const { privateMembers, ...fields } = draft
     let record: JwkRecord
     try {
-      record = await this.#commitAudited(actor, action, project, async tx => await tx.jwks.insert({
-        ...fields,
-        id,
-        projectId: project.id,
-        // Sealed inside the commit's write transaction: a master-key rotation
-        // (another process) cannot commit between this seal and the insert,
-        // which would store a blob under the key it just retired.
-        sealedPrivate: privateMembers === undefined ? null : await this.#sealer.sealJson(privateMembers, jwkAdditionalData(id), tx),
-        createdAt: this.#clock().toISOString()
-      }, kid), slot)
+      record = await this.#commitAudited(actor, action, project, async tx => {
+        const inserted = await tx.jwks.insert({
+          ...fields,
+          id,
+          projectId: project.id,
+          // Sealed inside the commit's write transaction: a master-key rotation
+          // (another process) cannot commit between this seal and the insert,
+          // which would store a blob under the key it just retired.
+          sealedPrivate: privateMembers === undefined ? null : await this.#sealer.sealJson(privateMembers, jwkAdditionalData(id), tx),
+          createdAt: this.#clock().toISOString()
+        }, kid)
+        return rotation === undefined ? inserted : await applyPolicy(tx, inserted, rotation, this.#clock())
+      }, slot)
     } catch (err) {
       if (err instanceof NameTakenError) throw nameTaken(draft.name)
       if (err instanceof KidTakenError) throw kidTaken(err.kid, err.holder, draft.sourceType === 'URL')
@@ -191,7 +196,7 @@ export class JwkService {
         thumbprint: generated.thumbprint,
         notBefore: plan.notBefore.toISOString(),
         expiresAt: plan.expiresAt.toISOString()
-      }, kidAssignment(plan, plan.task.iat, publicJwk.kid), actor, 'jwk.generate', slot)
+      }, kidAssignment(plan, plan.task.iat, publicJwk.kid), actor, 'jwk.generate', slot, plan.rotation)
     } finally {
       slot?.withdraw()
     }
@@ -244,12 +249,17 @@ export class JwkService {
 
   /** Rename and/or redescribe; the key material and kid stay, the link to a source goes (as Apinizer documents); redeploys. */
   async update (project: NamedResource, name: string, body: UpdateJwkBody, actor: Actor): Promise<DeployedJwk> {
-    await this.#find(project, name, jwkNotFoundForUpdate)
+    const found = await this.#find(project, name, jwkNotFoundForUpdate)
+    const { rotation, ...changes } = body
+    const policy = rotation === undefined || rotation === null ? rotation : policyFor(found, rotation, 'rotation')
     let record: JwkRecord
     try {
       // Read again under the write lock: a delete, rename or master-key
       // rotation committed since the check above must not be written over.
-      record = await this.#commitAudited(actor, 'jwk.update', project, async tx => await tx.jwks.update(await this.#find(project, name, jwkNotFoundForUpdate, tx), body))
+      record = await this.#commitAudited(actor, 'jwk.update', project, async tx => {
+        const updated = await tx.jwks.update(await this.#find(project, name, jwkNotFoundForUpdate, tx), changes)
+        return policy === undefined ? updated : await applyPolicy(tx, updated, policy, this.#clock())
+      })
     } catch (err) {
       if (err instanceof NameTakenError) throw new BadRequestError(`JWK (name: ${body.name}) is already exist!`)
       throw err

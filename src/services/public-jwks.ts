@@ -2,6 +2,7 @@ import { systemClock, type Clock } from '../clock.js'
 import { createHash } from 'node:crypto'
 import type { Jwk } from '../crypto/jwk.js'
 import type { Deployer } from '../deploy/deployer.js'
+import type { Snapshot } from '../deploy/snapshot.js'
 import { NotFoundError, ServiceUnavailableError } from '../errors.js'
 import type { NamedResource } from '../store/named-resources.js'
 import type { Store } from '../store/store.js'
@@ -9,13 +10,31 @@ import type { Store } from '../store/store.js'
 export interface PublicJwkSet {
   body: string
   etag: string
+  /** ms: the next scheduled change of the set (a key expiring, a retired version ending, the next one published) */
+  changesAt: number
 }
 
 interface CachedSet extends PublicJwkSet {
   /** the environment's version it was built from */
   version: string
-  /** ms: when its first key expires, and the set must leave it out */
+  /** ms: when a key or version in it stops being published, and the set must leave it out */
   validUntil: number
+}
+
+/** One key of the set, and until when it belongs there. */
+interface Entry {
+  jwk: Jwk
+  until: number
+}
+
+/** What a key's snapshot puts in the set at `now`: its current version and the others its publication holds. */
+function entriesOf (snapshot: Snapshot, now: number): Entry[] {
+  const entries: Entry[] = [{ jwk: snapshot.jwk, until: Date.parse(snapshot.expirationTime) }]
+  for (const version of snapshot.publication?.versions ?? []) {
+    const expires = Date.parse(version.expiresAt)
+    entries.push({ jwk: version.jwk, until: version.verifyUntil === undefined ? expires : Math.min(expires, Date.parse(version.verifyUntil)) })
+  }
+  return entries.filter(entry => entry.until > now)
 }
 
 /**
@@ -60,16 +79,20 @@ export class PublicJwks {
   }
 
   async #build (environment: NamedResource, project: string, version: string, now: Date): Promise<CachedSet> {
-    const live = (await this.#deployer.deployed(environment, project))
-      .filter(snapshot => snapshot.type !== 'OCT' && Date.parse(snapshot.expirationTime) > now.getTime())
+    const snapshots = (await this.#deployer.deployed(environment, project))
+      .filter(snapshot => snapshot.type !== 'OCT')
       .sort((a, b) => a.notBeforeTime.localeCompare(b.notBeforeTime) || a.id.localeCompare(b.id))
-    const keys: Jwk[] = live.map(snapshot => snapshot.jwk)
-    const body = JSON.stringify({ keys })
+    const entries = snapshots.flatMap(snapshot => entriesOf(snapshot, now.getTime()))
+    const body = JSON.stringify({ keys: entries.map(entry => entry.jwk) })
+    const validUntil = entries.reduce((soonest, entry) => Math.min(soonest, entry.until), Infinity)
+    // A version the scheduler publishes changes the set too; passed, it is overdue and imminent.
+    const publishes = snapshots.map(snapshot => snapshot.publication?.nextPublishAt).filter(at => at !== undefined).map(at => Date.parse(at))
     return {
       body,
       etag: `"${createHash('sha256').update(body).digest('base64url')}"`,
       version,
-      validUntil: live.reduce((soonest, snapshot) => Math.min(soonest, Date.parse(snapshot.expirationTime)), Infinity)
+      validUntil,
+      changesAt: Math.min(validUntil, ...publishes)
     }
   }
 }

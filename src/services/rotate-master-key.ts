@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { ConfigError } from '../config.js'
-import { jwkAdditionalData, keyAdditionalData, keystoreAdditionalData, Sealer } from '../crypto/sealer.js'
+import { jwkAdditionalData, jwkVersionAdditionalData, keyAdditionalData, keystoreAdditionalData, Sealer } from '../crypto/sealer.js'
 import { reconcileEnvironments } from '../deploy/open-target.js'
 import { writeFileDurably } from '../store/durable-fs.js'
 import type { SqliteBinding } from '../store/database.js'
@@ -16,7 +16,7 @@ import { CHECK_KEY, adoptPendingKey, pendingKeyPath, resolveMasterKey, sealCheck
  * 4. the snapshots are rewritten (their revisions are outdated).
  * A crash before 2 leaves the old key in force; after 2, any start (or a
  * running server's vault) finds `.new`, sees it opens the check, and finishes 3.
- * @returns how many private parts (JWKs and stored keys' copies) were re-sealed
+ * @returns how many private parts (JWKs, their other versions, stored keys' copies, keystores) were re-sealed
  */
 export async function rotateMasterKey (store: Store, config: VaultConfig, sqlite?: SqliteBinding): Promise<number> {
   if (config.masterKey !== undefined) {
@@ -38,6 +38,11 @@ export async function rotateMasterKey (store: Store, config: VaultConfig, sqlite
       const aad = jwkAdditionalData(id)
       await tx.jwks.reseal(id, next.seal(current.open(sealedPrivate, aad), aad))
     }
+    const versions = await tx.jwkVersions.sealedPrivates()
+    for (const { jwkId, version, sealedPrivate } of versions) {
+      const aad = jwkVersionAdditionalData(jwkId, version)
+      await tx.jwkVersions.reseal(jwkId, version, next.seal(current.open(sealedPrivate, aad), aad))
+    }
     const keys = await tx.keys.sealedPrivates()
     for (const { keyId, environmentId, sealedPrivate } of keys) {
       const aad = keyAdditionalData(keyId, environmentId)
@@ -48,7 +53,7 @@ export async function rotateMasterKey (store: Store, config: VaultConfig, sqlite
       const aad = keystoreAdditionalData(keystoreId, environmentId)
       await tx.keystores.reseal(keystoreId, environmentId, next.seal(current.open(sealedContent, aad), aad))
     }
-    return sealed.length + keys.length + keystores.length
+    return sealed.length + versions.length + keys.length + keystores.length
   })
 
   // The blobs sealed under the retired key must not outlive it in the WAL.

@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3'
 import { orderJwk } from '../crypto/jwk.js'
 import { statement, type Db } from './database.js'
 import type { Jwks } from './repositories.js'
+import type { Publication, RotationPolicy } from './jwk-versions.js'
 import { KidTakenError, NameTakenError, ProjectGoneError, isForeignKeyViolation, isUniqueViolation } from './errors.js'
 
 export type SourceType = 'GENERATE' | 'COPY_PASTE' | 'URL' | 'CERTIFICATE' | 'PUBLIC_KEY' | 'PRIVATE_KEY' | 'KEYSTORE'
@@ -30,6 +31,12 @@ export interface JwkRecord {
   createdAt: string
   updatedAt: string
   revision: number
+  /** how it rotates on its own, if it does */
+  rotation: RotationPolicy | null
+  /** its other versions in the public JWK Set; null for a key that never had any */
+  publication: Publication | null
+  /** when the rotation scheduler next has something to do with it */
+  nextEventAt: string | null
 }
 
 /** How the new key's kid is settled inside the insert transaction. */
@@ -39,7 +46,10 @@ export type KidAssignment =
   /** TIMESTAMP / ISO_DATE kids: `base`, else the first free `base-2`, `base-3`, … */
   | { kind: 'first-free', base: string }
 
-export type NewJwk = Omit<JwkRecord, 'kid' | 'revision' | 'updatedAt'>
+export type NewJwk = Omit<JwkRecord, 'kid' | 'revision' | 'updatedAt' | 'rotation' | 'publication' | 'nextEventAt'>
+
+/** What a rotation or a version's state change rewrites of the key's row. */
+export type LifecycleFields = Pick<JwkRecord, 'kid' | 'publicJwk' | 'sealedPrivate' | 'thumbprint' | 'notBefore' | 'expiresAt' | 'rotation' | 'publication' | 'nextEventAt'>
 
 /** A page of a list: names after `after`, at most `limit` of them; neither: everything. */
 export interface ListPage {
@@ -67,7 +77,10 @@ export interface JwkRow {
   expires_at: string,
   created_at: string,
   updated_at: string,
-  revision: number
+  revision: number,
+  rotation: string | null,
+  publication: string | null,
+  next_event_at: string | null
 }
 
 export const toJwkRecord = (row: JwkRow): JwkRecord => ({
@@ -90,8 +103,23 @@ export const toJwkRecord = (row: JwkRow): JwkRecord => ({
   expiresAt: row.expires_at,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
-  revision: row.revision
+  revision: row.revision,
+  rotation: row.rotation === null ? null : JSON.parse(row.rotation) as RotationPolicy,
+  publication: row.publication === null ? null : JSON.parse(row.publication) as Publication,
+  nextEventAt: row.next_event_at
 })
+
+/** The key after a lifecycle change: the revision moves on, so deployed snapshots are known to be outdated. */
+export const withLifecycle = (record: JwkRecord, fields: LifecycleFields, now: Date): JwkRecord =>
+  ({ ...record, ...fields, updatedAt: now.toISOString(), revision: record.revision + 1 })
+
+/** The lifecycle columns as bound values, in LIFECYCLE_COLUMNS' order. */
+export const lifecycleValues = (record: JwkRecord): unknown[] => [
+  record.kid, JSON.stringify(record.publicJwk), record.sealedPrivate, record.thumbprint, record.notBefore, record.expiresAt,
+  record.rotation === null ? null : JSON.stringify(record.rotation), record.publication === null ? null : JSON.stringify(record.publication),
+  record.nextEventAt, record.updatedAt, record.revision
+]
+export const LIFECYCLE_COLUMNS = ['kid', 'public_jwk', 'sealed_private', 'thumbprint', 'not_before', 'expires_at', 'rotation', 'publication', 'next_event_at', 'updated_at', 'revision'] as const
 
 /** A rename or redescription: material, id and kid stay; the link to a source goes; the revision moves on. */
 export const renamedJwk = (record: JwkRecord, changes: { name?: string, description?: string }, now: Date): JwkRecord => ({
@@ -103,6 +131,16 @@ export const renamedJwk = (record: JwkRecord, changes: { name?: string, descript
   updatedAt: now.toISOString(),
   revision: record.revision + 1
 })
+
+/** A key the rotation scheduler has something to do with. */
+export interface DueKey {
+  project: { id: string, name: string }
+  name: string
+}
+
+export interface DueRow { project_id: string, project_name: string, name: string }
+
+export const toDueKey = (row: DueRow): DueKey => ({ project: { id: row.project_id, name: row.project_name }, name: row.name })
 
 export const withSuffix = (base: string, suffix: number): string => suffix === 1 ? base : `${base}-${suffix}`
 
@@ -135,7 +173,9 @@ export class JwkRepository implements Jwks {
   }
 
   #kidHolder (projectId: string, kid: string): string | undefined {
-    return (statement(this.#db, 'SELECT name FROM jwks WHERE project_id = ? AND kid = ?').get(projectId, kid) as { name: string } | undefined)?.name
+    return (statement(this.#db, `SELECT name FROM jwks WHERE project_id = ? AND kid = ?
+      UNION ALL SELECT jwks.name FROM jwk_versions JOIN jwks ON jwks.id = jwk_versions.jwk_id WHERE jwk_versions.project_id = ? AND jwk_versions.kid = ?
+      LIMIT 1`).get(projectId, kid, projectId, kid) as { name: string } | undefined)?.name
   }
 
   #scanFirstFreeSuffix (projectId: string, base: string): number {
@@ -196,7 +236,7 @@ export class JwkRepository implements Jwks {
   #insertRow (jwk: NewJwk, kidAssignment: KidAssignment): JwkRecord {
     const kid = this.#settleKid(jwk.projectId, kidAssignment)
     const publicJwk = orderJwk(kid === null ? jwk.publicJwk : { ...jwk.publicJwk, kid })
-    const record: JwkRecord = { ...jwk, kid, publicJwk, updatedAt: jwk.createdAt, revision: 1 }
+    const record: JwkRecord = { ...jwk, kid, publicJwk, updatedAt: jwk.createdAt, revision: 1, rotation: null, publication: null, nextEventAt: null }
     statement(this.#db, `INSERT INTO jwks (id, project_id, name, description, source_type, source_id, source_url, type, kid,
         key_use, algorithm, parameters, public_jwk, sealed_private, thumbprint, not_before, expires_at, created_at, updated_at, revision)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
@@ -221,6 +261,21 @@ export class JwkRepository implements Jwks {
       throw err
     }
     return updated
+  }
+
+  async saveLifecycle (record: JwkRecord): Promise<void> {
+    try {
+      statement(this.#db, `UPDATE jwks SET ${LIFECYCLE_COLUMNS.map(column => `${column} = ?`).join(', ')} WHERE id = ?`).run(...lifecycleValues(record), record.id)
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new KidTakenError(record.kid ?? '', 'another key')
+      throw err
+    }
+  }
+
+  /** Keys the rotation scheduler has something to do with by `now`, soonest first. */
+  async due (now: Date, limit: number): Promise<DueKey[]> {
+    return (statement(this.#db, `SELECT jwks.project_id, projects.name AS project_name, jwks.name FROM jwks JOIN projects ON projects.id = jwks.project_id
+      WHERE next_event_at <= ? ORDER BY next_event_at LIMIT ?`).all(now.toISOString(), limit) as DueRow[]).map(toDueKey)
   }
 
   /** @returns whether the key existed */

@@ -136,5 +136,32 @@ export const MIGRATIONS: readonly string[] = [
     sealed_content TEXT NOT NULL,      -- AES-256-GCM blob: the file as sent and every alias's PKCS#8 and certificates
     PRIMARY KEY (keystore_id, environment_id)
   ) STRICT;
+  `,
+  /* 5: a key's versions (docs/DESIGN.md, "Key lifecycle"); the jwks row stays the current one */ `
+  ALTER TABLE jwks ADD COLUMN rotation TEXT;       -- JSON: the rotation policy, or NULL
+  ALTER TABLE jwks ADD COLUMN publication TEXT;    -- JSON: the other versions it publishes and when that changes next
+  ALTER TABLE jwks ADD COLUMN next_event_at TEXT;  -- when the scheduler has something to do with it
+  CREATE INDEX jwks_next_event ON jwks (next_event_at) WHERE next_event_at IS NOT NULL;
+
+  CREATE TABLE jwk_versions (
+    jwk_id         TEXT NOT NULL REFERENCES jwks(id) ON DELETE CASCADE,
+    project_id     TEXT NOT NULL,
+    version        INTEGER NOT NULL,
+    kid            TEXT NOT NULL,
+    state          TEXT NOT NULL,      -- PENDING, ACTIVE, RETIRED, DISABLED, DESTROYED
+    public_jwk     TEXT,               -- JSON; NULL once destroyed
+    sealed_private TEXT,               -- AES-256-GCM blob; NULL for the current version (it is the jwks row's) and once destroyed
+    thumbprint     TEXT NOT NULL,
+    not_before     TEXT NOT NULL,
+    expires_at     TEXT NOT NULL,
+    created_at     TEXT NOT NULL,
+    activates_at   TEXT,
+    retired_at     TEXT,
+    verify_until   TEXT,
+    destroyed_at   TEXT,
+    PRIMARY KEY (jwk_id, version)
+  ) STRICT;
+  -- A kid is never given twice in a project: not to another key, not to another version, not after a destroy.
+  CREATE UNIQUE INDEX jwk_versions_project_kid ON jwk_versions (project_id, kid);
   `
 ]

@@ -1,7 +1,8 @@
 import type { AuditEntry, AuditRecord } from './audit.js'
 import type { CertificateRecord, NewCertificate } from './certificates.js'
 import type { KeyRecord, NewKey } from './crypto-keys.js'
-import type { JwkRecord, KidAssignment, ListPage, NewJwk } from './jwks.js'
+import type { DueKey, JwkRecord, KidAssignment, ListPage, NewJwk } from './jwks.js'
+import type { VersionRecord } from './jwk-versions.js'
 import type { KeystoreRecord, NewKeystore } from './keystores.js'
 import type { NamedResource } from './named-resources.js'
 import type { NewToken, TokenRecord } from './tokens.js'
@@ -45,6 +46,20 @@ export interface Jwks {
   detachFromSource: (sourceId: string) => Promise<number>
   sealedPrivates: () => Promise<Array<{ id: string, sealedPrivate: string }>>
   reseal: (id: string, sealedPrivate: string) => Promise<void>
+  /** writes what a rotation or a version's change moves: kid, material, policy, publication, schedule, revision */
+  saveLifecycle: (record: JwkRecord) => Promise<void>
+  /** keys whose next lifecycle event is due by `now`, soonest first */
+  due: (now: Date, limit: number) => Promise<DueKey[]>
+}
+
+/** A key's versions; its current one is also the key's own row. */
+export interface JwkVersions {
+  /** oldest first */
+  list: (jwkId: string) => Promise<VersionRecord[]>
+  /** inserts or rewrites; a kid another version or key holds is a KidTakenError */
+  save: (version: VersionRecord) => Promise<void>
+  sealedPrivates: () => Promise<Array<{ jwkId: string, version: number, sealedPrivate: string }>>
+  reseal: (jwkId: string, version: number, sealedPrivate: string) => Promise<void>
 }
 
 /** A project's resources with one copy per environment: certificates, keys, keystores. */
@@ -89,6 +104,7 @@ export interface Repositories {
   readonly environments: NamedResources
   readonly tokens: Tokens
   readonly jwks: Jwks
+  readonly jwkVersions: JwkVersions
   readonly certificates: Certificates
   readonly keys: Keys
   readonly keystores: Keystores

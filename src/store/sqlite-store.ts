@@ -8,6 +8,7 @@ import type { Repositories } from './repositories.js'
 import type { Store } from './store.js'
 import { openDatabase, purgeWal, type Db, type SqliteBinding } from './database.js'
 import { JwkRepository } from './jwks.js'
+import { JwkVersionRepository } from './jwk-versions.js'
 import { MetaRepository } from './meta.js'
 import { NamedResourceRepository } from './named-resources.js'
 import { DataVersion } from './read-cache.js'
@@ -25,6 +26,7 @@ export class SqliteStore implements Store {
   readonly environments: NamedResourceRepository
   readonly tokens: TokenRepository
   readonly jwks: JwkRepository
+  readonly jwkVersions: JwkVersionRepository
   readonly certificates: CertificateRepository
   readonly keys: KeyRepository
   readonly keystores: KeystoreRepository
@@ -47,6 +49,7 @@ export class SqliteStore implements Store {
     this.environments = new NamedResourceRepository(db, 'environments', 'environment', this.version, clock)
     this.tokens = new TokenRepository(db, this.version, clock)
     this.jwks = new JwkRepository(db, clock)
+    this.jwkVersions = new JwkVersionRepository(db)
     this.certificates = new CertificateRepository(db, clock)
     this.keys = new KeyRepository(db, clock)
     this.keystores = new KeystoreRepository(db, clock)

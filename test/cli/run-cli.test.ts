@@ -91,6 +91,27 @@ t.test('tokens: printed once, usable at once, revocable', async t => {
   t.same((await app.store.tokens.list()).find(token => token.name === 'wide')!.projects, ['*'])
 })
 
+t.test('jwk versions and rotate: the running server serves the new current version and still publishes the old one', async t => {
+  const { app, auth, dataDir } = await buildTestApp(t)
+  t.equal((await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name: 'rsa', type: 'RSA', rsa: { keySize: 2048, keyIdType: 'THUMBPRINT' } } })).statusCode, 200)
+  const before = (await cli(dataDir, 'jwk', 'versions', 'MyProject', 'rsa')).out
+  t.equal(before.length, 1)
+  const [, firstKid, state] = before[0]!.split('\t')
+  t.equal(state, 'ACTIVE')
+  const rotated = await cli(dataDir, 'jwk', 'rotate', 'MyProject', 'rsa')
+  t.equal(rotated.code, 0, rotated.err.join('\n'))
+  const newKid = rotated.out[0]!
+  t.not(newKid, firstKid, 'prints the new kid (an RSA key made in the CLI\'s own worker)')
+  t.same((await cli(dataDir, 'jwk', 'versions', 'MyProject', 'rsa')).out.map(line => line.split('\t').slice(0, 3).join(' ')), [`1 ${firstKid} RETIRED`, `2 ${newKid} ACTIVE`])
+  t.equal((await app.inject({ method: 'GET', url: '/apiops/projects/MyProject/jwks/rsa/', headers: auth })).json().resultList[0].kid, newKid, 'the server reads the rotation at once')
+  const published = (await app.inject({ method: 'GET', url: '/environments/production/projects/MyProject/jwks.json' })).json().keys.map((key: { kid: string }) => key.kid)
+  t.same(published.sort(), [firstKid, newKid].sort(), 'both in the public set')
+  t.same(await cli(dataDir, 'jwk', 'rotate', 'MyProject', 'missing'), { code: 1, out: [], err: ['jwkd: JWK (name: missing) is not found!'] })
+  t.equal((await cli(dataDir, 'jwk', 'versions', 'MyProject')).code, 2, 'a missing name is a usage error')
+  const audit = (await cli(dataDir, 'audit', '--project', 'MyProject')).out
+  t.ok(audit.some(line => line.includes('\tcli\tjwk.rotate\t')), 'audited with the CLI as actor')
+})
+
 t.test('help, unknown commands and bad flags', async t => {
   const help = await cli(t.testdir(), '--help')
   t.equal(help.code, 0)

@@ -17,15 +17,16 @@ import { freshPrivateJwk } from '../helpers/keys.js'
  */
 const { app, auth } = await buildTestApp(t)
 await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name: 'existing', type: 'OCT', oct: { keySize: 128 } } })
+await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name: 'rotatable', type: 'EC', ec: { curveType: 'P256', rotation: { period: 'P30D' } } } })
 const projectId = (await app.store.projects.findByName(PROJECT))!.id
 const count = async (): Promise<number> => (await app.store.jwks.listByProject(projectId)).length
 
 const KEYS = ['name', 'description', 'type', 'kid', 'rsa', 'ec', 'oct', 'okp', 'keySize', 'curveType', 'keyUseType', 'algorithm', 'keyIdType',
   'notBeforeTime', 'expirationTime', 'passwordSaltLength', 'passwordIterationCount', 'sourceType', 'jwkStr', 'url', 'certificateName', 'environmentName',
-  'useType', '__proto__', 'constructor', 'prototype', 'toString']
+  'useType', 'rotation', 'period', 'verificationTtl', 'publishAhead', 'retain', '__proto__', 'constructor', 'prototype', 'toString']
 const weirdStrings = fc.oneof(
   fc.constantFrom('', ' ', 'NaN', 'Infinity', '-0', '1e309', 'RSA', 'EC', 'OCT', 'OKP', 'P256', 'ED25519', 'X448', 'COPY_PASTE', 'URL', 'SIGNATURE',
-    'ENCRYPTION', 'RS256', 'ECDH_ES', 'TIMESTAMP', 'NONE', '2024-01-01T00:00:00Z', 'null', '{}', '[]', '\u0000', '\u202e', '💥', '../../etc/passwd', '%00',
+    'ENCRYPTION', 'RS256', 'ECDH_ES', 'TIMESTAMP', 'NONE', 'P30D', 'PT1M', 'PT59S', 'P0D', 'PT', 'P1DT', 'P99999D', '2024-01-01T00:00:00Z', 'null', '{}', '[]', '\u0000', '\u202e', '💥', '../../etc/passwd', '%00',
     'sur\ud800rogate', '\udfff', 'a\udc00\ud800b', '__proto__', 'constructor', 'toString', 'hasOwnProperty'),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ maxLength: 300 }).map(text => text.repeat(3))
@@ -103,8 +104,11 @@ const routes = [
   { label: 'update', runs: 3000, method: 'PUT' as const, url: jwkUrl('existing') },
   { label: 'parse-from-certificate', runs: 1000, method: 'POST' as const, url: `/apiops/projects/${PROJECT}/jwks/parse-from-certificate` },
   { label: 'parse-from-clipboard', runs: 500, method: 'POST' as const, url: `/apiops/projects/${PROJECT}/jwks/parse-from-clipboard` },
-  { label: 'parse-from-key', runs: 500, method: 'POST' as const, url: `/apiops/projects/${PROJECT}/jwks/parse-from-key` }
+  { label: 'parse-from-key', runs: 500, method: 'POST' as const, url: `/apiops/projects/${PROJECT}/jwks/parse-from-key` },
+  { label: 'rotate', runs: 500, method: 'POST' as const, url: `${jwkUrl('rotatable')}rotate` }
 ]
+/** Routes that change a key and never add one. */
+const ADD_NO_KEY = new Set(['update', 'rotate'])
 
 t.test('2000 hostile JWKs to import: weak, mismatched, non-canonical, prototype-named, deeply nested', async t => {
   const before = (await count())
@@ -131,10 +135,25 @@ for (const route of routes) {
       const response = await app.inject({ method: route.method, url: route.url, headers: { ...auth, 'content-type': 'application/json' }, payload })
       await check(response, route.label)
     }), { numRuns: route.runs })
-    if (route.label === 'update') t.equal((await count()), before, 'updates add no key')
+    if (ADD_NO_KEY.has(route.label)) t.equal((await count()), before, `${route.label} adds no key`)
     else t.equal((await count()), before + stored, `only accepted requests stored keys (${stored} of ${route.runs})`)
   })
 }
+
+/** Every byte of the UTF-8 (a lone surrogate becomes U+FFFD, as a client's encoder would send it). */
+const percentEncoded = (text: string): string => [...Buffer.from(text, 'utf8')].map(byte => `%${byte.toString(16).padStart(2, '0')}`).join('')
+
+t.test('500 hostile version state changes: any kid, any action, on a key with versions and one without', async t => {
+  const rotated = await app.inject({ method: 'POST', url: `${jwkUrl('rotatable')}rotate`, headers: auth, payload: {} })
+  t.equal(rotated.statusCode, 200, 'the key has a retired version to act on')
+  const kids = ((await app.inject({ method: 'GET', url: `${jwkUrl('rotatable')}versions/`, headers: auth })).json().resultList as Array<{ kid: string }>).map(version => version.kid)
+  await fc.assert(fc.asyncProperty(fc.oneof(fc.constantFrom(...kids), weirdStrings), fc.constantFrom('disable', 'enable', 'destroy'), fc.constantFrom('rotatable', 'existing'), async (kid, action, name) => {
+    const response = await app.inject({ method: 'POST', url: `${jwkUrl(name)}versions/${percentEncoded(kid)}/${action}`, headers: { ...auth, 'content-type': 'application/json' }, payload: '{}' })
+    if (response.statusCode !== 200) await check(response, `${action} ${name}`)
+  }), { numRuns: 500 })
+  const states = ((await app.inject({ method: 'GET', url: `${jwkUrl('rotatable')}versions/`, headers: auth })).json().resultList as Array<{ state: string }>).map(version => version.state)
+  t.equal(states.filter(state => state === 'ACTIVE').length, 1, `still exactly one current version (${states.join(', ')})`)
+})
 
 // Certificate forms: the fields in any state, and files that are truncated, garbled, wrapped wrongly or not certificates at all.
 const certificatePem = execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', '/dev/null', '-subj', '/CN=fuzz', '-days', '1'], { encoding: 'utf8' })

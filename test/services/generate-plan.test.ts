@@ -41,7 +41,7 @@ t.test('the request\'s own choices', async t => {
   t.equal(plan.task.alg, 'A256GCMKW')
   t.same(plan.task.material, { kty: 'oct', bits: 256 })
   t.equal(plan.notBefore.toISOString(), '2030-01-01T00:00:00.000Z')
-  t.same(plan.parameters, { keySize: 256, passwordSaltLength: 16, passwordIterationCount: 2000, keyUseType: 'ENCRYPTION', keyIdType: 'TIMESTAMP' })
+  t.same(plan.parameters, { keySize: 256, passwordSaltLength: 16, passwordIterationCount: 2000, keyUseType: 'ENCRYPTION', keyIdType: 'TIMESTAMP', explicitKid: 1 }, 'recorded: the kid was the request\'s, so a rotation needs one too')
 })
 
 t.test('kids derived from the key are the worker\'s to compute; NONE means none', async t => {

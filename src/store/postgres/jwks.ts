@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.js'
 import { orderJwk } from '../../crypto/jwk.js'
 import { KidTakenError, NameTakenError, ProjectGoneError } from '../errors.js'
-import { firstFreeSuffix, renamedJwk, toJwkRecord, withSuffix, type JwkRecord, type JwkRow, type KidAssignment, type ListPage, type NewJwk } from '../jwks.js'
+import { LIFECYCLE_COLUMNS, firstFreeSuffix, lifecycleValues, renamedJwk, toDueKey, toJwkRecord, withSuffix, type DueKey, type DueRow, type JwkRecord, type JwkRow, type KidAssignment, type ListPage, type NewJwk } from '../jwks.js'
 import type { Jwks } from '../repositories.js'
 import { changes, count, isPgForeignKeyViolation, isPgUniqueViolation, rows, type Queryable } from './database.js'
 
@@ -65,7 +65,9 @@ export class PgJwks implements Jwks {
   }
 
   async kidHolder (projectId: string, kid: string): Promise<string | undefined> {
-    return (await rows<{ name: string }>(this.#db, 'SELECT name FROM jwks WHERE project_id = $1 AND kid = $2', [projectId, kid]))[0]?.name
+    return (await rows<{ name: string }>(this.#db, `SELECT name FROM jwks WHERE project_id = $1 AND kid = $2
+      UNION ALL SELECT jwks.name FROM jwk_versions JOIN jwks ON jwks.id = jwk_versions.jwk_id WHERE jwk_versions.project_id = $1 AND jwk_versions.kid = $2
+      LIMIT 1`, [projectId, kid]))[0]?.name
   }
 
   async #firstFreeKid (projectId: string, base: string): Promise<string> {
@@ -98,7 +100,7 @@ export class PgJwks implements Jwks {
     for (let attempt = 1; ; attempt++) {
       const kid = await this.#settleKid(jwk.projectId, kidAssignment)
       const publicJwk = orderJwk(kid === null ? jwk.publicJwk : { ...jwk.publicJwk, kid })
-      const record: JwkRecord = { ...jwk, kid, publicJwk, updatedAt: jwk.createdAt, revision: 1 }
+      const record: JwkRecord = { ...jwk, kid, publicJwk, updatedAt: jwk.createdAt, revision: 1, rotation: null, publication: null, nextEventAt: null }
       if (this.#inTransaction) await this.#db.query('SAVEPOINT jwk_insert')
       try {
         await this.#db.query(`INSERT INTO jwks (id, project_id, name, description, source_type, source_id, source_url, type, kid,
@@ -134,6 +136,21 @@ export class PgJwks implements Jwks {
       throw err
     }
     return updated
+  }
+
+  async saveLifecycle (record: JwkRecord): Promise<void> {
+    try {
+      await this.#db.query(`UPDATE jwks SET ${LIFECYCLE_COLUMNS.map((column, index) => `${column} = $${index + 1}`).join(', ')} WHERE id = $${LIFECYCLE_COLUMNS.length + 1}`,
+        [...lifecycleValues(record), record.id])
+    } catch (err) {
+      if (isPgUniqueViolation(err, 'jwks_project_kid')) throw new KidTakenError(record.kid ?? '', 'another key')
+      throw err
+    }
+  }
+
+  async due (now: Date, limit: number): Promise<DueKey[]> {
+    return (await rows<DueRow>(this.#db, `SELECT jwks.project_id, projects.name AS project_name, jwks.name FROM jwks JOIN projects ON projects.id = jwks.project_id
+      WHERE next_event_at <= $1 ORDER BY next_event_at LIMIT $2`, [now.toISOString(), limit])).map(toDueKey)
   }
 
   async delete (id: string): Promise<boolean> {

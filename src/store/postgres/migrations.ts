@@ -144,5 +144,30 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (environment_id, id)
   );
   CREATE INDEX snapshots_by_project ON snapshots (environment_id, project);
+  `,
+  /* 3: a key's versions; the jwks row stays the current one */ `
+  ALTER TABLE jwks ADD COLUMN rotation TEXT;
+  ALTER TABLE jwks ADD COLUMN publication TEXT;
+  ALTER TABLE jwks ADD COLUMN next_event_at TEXT;
+  CREATE INDEX jwks_next_event ON jwks (next_event_at) WHERE next_event_at IS NOT NULL;
+  CREATE TABLE jwk_versions (
+    jwk_id         TEXT NOT NULL REFERENCES jwks(id) ON DELETE CASCADE,
+    project_id     TEXT NOT NULL,
+    version        INTEGER NOT NULL,
+    kid            TEXT NOT NULL COLLATE "C",
+    state          TEXT NOT NULL,
+    public_jwk     TEXT,
+    sealed_private TEXT,
+    thumbprint     TEXT NOT NULL,
+    not_before     TEXT NOT NULL,
+    expires_at     TEXT NOT NULL,
+    created_at     TEXT NOT NULL,
+    activates_at   TEXT,
+    retired_at     TEXT,
+    verify_until   TEXT,
+    destroyed_at   TEXT,
+    PRIMARY KEY (jwk_id, version)
+  );
+  CREATE UNIQUE INDEX jwk_versions_project_kid ON jwk_versions (project_id, kid);
   `
 ]

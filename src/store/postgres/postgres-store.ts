@@ -11,6 +11,7 @@ import { PgCertificates } from './certificates.js'
 import { PgKeys } from './crypto-keys.js'
 import { CHANGES_CHANNEL, inTransaction, isPgUnavailable, migrate } from './database.js'
 import { KidReservations, PgJwks } from './jwks.js'
+import { PgJwkVersions } from './jwk-versions.js'
 import { PgKeystores } from './keystores.js'
 import { PgMeta } from './meta.js'
 import { PgNamedResources } from './named-resources.js'
@@ -40,6 +41,7 @@ function repositories (db: pg.Pool | pg.PoolClient, clock: Clock, inTransaction:
     environments: new PgNamedResources(db, 'environments', 'environment', clock, state.environments, inTransaction),
     tokens: new PgTokens(db, clock, state.tokens),
     jwks: new PgJwks(db, clock, inTransaction, state.kids),
+    jwkVersions: new PgJwkVersions(db, inTransaction),
     certificates: new PgCertificates(db, clock, inTransaction),
     keys: new PgKeys(db, clock, inTransaction),
     keystores: new PgKeystores(db, clock, inTransaction),
@@ -153,6 +155,7 @@ export class PostgresStore implements Store {
   readonly environments
   readonly tokens
   readonly jwks
+  readonly jwkVersions
   readonly certificates
   readonly keys
   readonly keystores
@@ -171,6 +174,7 @@ export class PostgresStore implements Store {
     this.environments = own.environments
     this.tokens = own.tokens
     this.jwks = own.jwks
+    this.jwkVersions = own.jwkVersions
     this.certificates = own.certificates
     this.keys = own.keys
     this.keystores = own.keystores
@@ -217,7 +221,7 @@ export class PostgresStore implements Store {
    * sooner. Private parts in those rows are sealed, so what lingers is ciphertext.
    */
   async purgeDeleted (): Promise<void> {
-    await this.pool.query('VACUUM jwks, crypto_key_environments, keystore_environments, snapshots').catch(() => {})
+    await this.pool.query('VACUUM jwks, jwk_versions, crypto_key_environments, keystore_environments, snapshots').catch(() => {})
   }
 
   async close (): Promise<void> {
