@@ -180,8 +180,11 @@ export class JwkRepository implements Jwks {
 
   #scanFirstFreeSuffix (projectId: string, base: string): number {
     // `base-…` as a range ('.' follows '-'), so the (project_id, kid) index answers it.
-    const taken = new Set((statement(this.#db, 'SELECT kid FROM jwks WHERE project_id = ? AND (kid = ? OR (kid >= ? AND kid < ?))')
-      .pluck().all(projectId, base, base + '-', base + '.') as string[]))
+    // Kids other versions hold (retired, pending, destroyed) are as taken as the keys' own.
+    const range = [projectId, base, base + '-', base + '.']
+    const taken = new Set((statement(this.#db, `SELECT kid FROM jwks WHERE project_id = ? AND (kid = ? OR (kid >= ? AND kid < ?))
+      UNION SELECT kid FROM jwk_versions WHERE project_id = ? AND (kid = ? OR (kid >= ? AND kid < ?))`)
+      .pluck().all(...range, ...range) as string[]))
     return firstFreeSuffix(taken, base)
   }
 

@@ -137,6 +137,11 @@ t.test('which keys can rotate, and how their next kid is made', async t => {
   const timed = (await versions('timed')).map(version => version.kid)
   t.equal(new Set(timed).size, 3, `three TIMESTAMP kids, each free (${timed.join(', ')})`)
 
+  // Another key made in that same second: the kids the versions hold are taken too.
+  await generate('same-second', { keyIdType: 'TIMESTAMP' })
+  const sameSecond = (await versions('same-second'))[0]!.kid
+  t.notOk(timed.includes(sameSecond), `a new key's TIMESTAMP kid (${sameSecond}) is none of the versions' (${timed.join(', ')})`)
+
   await generate('kidless', { keyIdType: 'NONE' })
   t.match((await post(`${jwkUrl('kidless')}rotate`)).json().error_description, /has no kid: verifiers could not tell its versions apart/)
   t.match((await post(`${jwkUrl('nothing')}rotate`)).json().error_description, /JWK \(name: nothing\) is not found!/)

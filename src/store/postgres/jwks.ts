@@ -72,8 +72,10 @@ export class PgJwks implements Jwks {
 
   async #firstFreeKid (projectId: string, base: string): Promise<string> {
     // `base-…` as a range ('.' follows '-'), which the (project_id, kid) index answers.
-    const taken = new Set((await rows<{ kid: string }>(this.#db, 'SELECT kid FROM jwks WHERE project_id = $1 AND (kid = $2 OR (kid >= $3 AND kid < $4))',
-      [projectId, base, base + '-', base + '.'])).map(row => row.kid))
+    // Kids other versions hold (retired, pending, destroyed) are as taken as the keys' own.
+    const taken = new Set((await rows<{ kid: string }>(this.#db, `SELECT kid FROM jwks WHERE project_id = $1 AND (kid = $2 OR (kid >= $3 AND kid < $4))
+      UNION SELECT kid FROM jwk_versions WHERE project_id = $1 AND (kid = $2 OR (kid >= $3 AND kid < $4))`,
+    [projectId, base, base + '-', base + '.'])).map(row => row.kid))
     let reserved = this.#reservations.next(projectId, base, firstFreeSuffix(taken, base))
     while (taken.has(withSuffix(base, reserved))) reserved = this.#reservations.next(projectId, base, firstFreeSuffix(taken, base, reserved))
     return withSuffix(base, reserved)
