@@ -53,6 +53,28 @@ export interface Publication {
   nextPublishAt?: string
 }
 
+/** What the metrics tell of the keys' lives: versions by state, and the keys with a schedule. */
+export interface LifecycleSummary {
+  /** a key that never rotated counts as one ACTIVE version */
+  versionsByState: Partial<Record<VersionState, number>>
+  scheduled: Array<{ kid: string, nextEventAt: string | null, expiresAt: string }>
+  soonestExpiry: string | null
+}
+
+export const LIFECYCLE_SUMMARY_SQL = {
+  states: 'SELECT state, count(*) AS n FROM jwk_versions GROUP BY state',
+  unversioned: 'SELECT count(*) AS n FROM jwks WHERE NOT EXISTS (SELECT 1 FROM jwk_versions WHERE jwk_versions.jwk_id = jwks.id)',
+  scheduled: 'SELECT kid, next_event_at, expires_at FROM jwks WHERE rotation IS NOT NULL AND kid IS NOT NULL',
+  soonestExpiry: 'SELECT min(expires_at) AS soonest FROM jwks'
+} as const
+
+export function toLifecycleSummary (states: Array<{ state: string, n: number | string }>, unversioned: number | string, scheduled: Array<{ kid: string, next_event_at: string | null, expires_at: string }>, soonest: string | null): LifecycleSummary {
+  const versionsByState: Partial<Record<VersionState, number>> = {}
+  for (const { state, n } of states) versionsByState[state as VersionState] = Number(n)
+  versionsByState.ACTIVE = (versionsByState.ACTIVE ?? 0) + Number(unversioned)
+  return { versionsByState, scheduled: scheduled.map(row => ({ kid: row.kid, nextEventAt: row.next_event_at, expiresAt: row.expires_at })), soonestExpiry: soonest }
+}
+
 export interface VersionRow {
   jwk_id: string
   project_id: string
@@ -124,6 +146,14 @@ export class JwkVersionRepository implements JwkVersions {
   async sealedPrivates (): Promise<Array<{ jwkId: string, version: number, sealedPrivate: string }>> {
     return (statement(this.#db, 'SELECT jwk_id, version, sealed_private FROM jwk_versions WHERE sealed_private IS NOT NULL').all() as VersionRow[])
       .map(row => ({ jwkId: row.jwk_id, version: row.version, sealedPrivate: row.sealed_private! }))
+  }
+
+  async summary (): Promise<LifecycleSummary> {
+    return toLifecycleSummary(
+      statement(this.#db, LIFECYCLE_SUMMARY_SQL.states).all() as Array<{ state: string, n: number }>,
+      (statement(this.#db, LIFECYCLE_SUMMARY_SQL.unversioned).get() as { n: number }).n,
+      statement(this.#db, LIFECYCLE_SUMMARY_SQL.scheduled).all() as Array<{ kid: string, next_event_at: string | null, expires_at: string }>,
+      (statement(this.#db, LIFECYCLE_SUMMARY_SQL.soonestExpiry).get() as { soonest: string | null }).soonest)
   }
 
   async reseal (jwkId: string, version: number, sealedPrivate: string): Promise<void> {

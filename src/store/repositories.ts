@@ -2,7 +2,7 @@ import type { AuditEntry, AuditRecord } from './audit.js'
 import type { CertificateRecord, NewCertificate } from './certificates.js'
 import type { KeyRecord, NewKey } from './crypto-keys.js'
 import type { DueKey, JwkRecord, KidAssignment, ListPage, NewJwk } from './jwks.js'
-import type { VersionRecord } from './jwk-versions.js'
+import type { LifecycleSummary, VersionRecord } from './jwk-versions.js'
 import type { KeystoreRecord, NewKeystore } from './keystores.js'
 import type { NamedResource } from './named-resources.js'
 import type { NewToken, TokenRecord } from './tokens.js'
@@ -60,6 +60,8 @@ export interface JwkVersions {
   save: (version: VersionRecord) => Promise<void>
   sealedPrivates: () => Promise<Array<{ jwkId: string, version: number, sealedPrivate: string }>>
   reseal: (jwkId: string, version: number, sealedPrivate: string) => Promise<void>
+  /** for the metrics: versions by state, the keys with a schedule */
+  summary: () => Promise<LifecycleSummary>
 }
 
 /** A project's resources with one copy per environment: certificates, keys, keystores. */

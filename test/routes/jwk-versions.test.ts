@@ -219,3 +219,23 @@ t.test('rotate now with a version published ahead makes that one current', async
   const set = (await app.inject({ method: 'GET', url: setUrl })).json() as JSONWebKeySet
   t.ok(await jwtVerify(token, createLocalJWKSet(set)).then(() => true), 'its private part (sealed under the version, moved to the key) signs what the set verifies')
 })
+
+t.test('metrics: versions by state, and the seconds until each scheduled key\'s next change and expiry', async t => {
+  const metric = async (pattern: RegExp): Promise<string[]> =>
+    (await app.inject({ method: 'GET', url: '/metrics' })).body.split('\n').filter(line => pattern.test(line))
+  const versionRows = await sqlOf(app).all('SELECT state, count(*) AS n FROM jwk_versions GROUP BY state') as Array<{ state: string, n: number | string }>
+  const unversioned = await sqlOf(app).all('SELECT count(*) AS n FROM jwks WHERE id NOT IN (SELECT jwk_id FROM jwk_versions)') as Array<{ n: number | string }>
+  const expected = new Map(['PENDING', 'ACTIVE', 'RETIRED', 'DISABLED', 'DESTROYED'].map(state => [state, Number(versionRows.find(row => row.state === state)?.n ?? 0)]))
+  expected.set('ACTIVE', expected.get('ACTIVE')! + Number(unversioned[0]!.n))
+  t.same(await metric(/^jwkd_jwk_versions\{/), [...expected].map(([state, n]) => `jwkd_jwk_versions{state="${state}"} ${n}`), 'each state counted as the tables hold it')
+  t.ok(expected.get('RETIRED')! > 0 && expected.get('DESTROYED')! > 0, 'the earlier tests left retired and destroyed versions')
+
+  await generate('watched', { rotation: { period: 'P10D', publishAhead: 'P1D' } })
+  const kid = (await versions('watched'))[0]!.kid
+  t.same(await metric(new RegExp(`^jwkd_jwk_next_rotation_event_seconds\\{kid="${kid}"\\}`)), [`jwkd_jwk_next_rotation_event_seconds{kid="${kid}"} ${9 * 86_400}`], 'nine days until its next version is published')
+  const expires = Date.parse((await app.inject({ method: 'GET', url: jwkUrl('watched'), headers: auth })).json().resultList[0].expirationTime)
+  t.same(await metric(new RegExp(`^jwkd_jwk_expiry_seconds\\{kid="${kid}"\\}`)), [`jwkd_jwk_expiry_seconds{kid="${kid}"} ${(expires - now) / 1000}`], 'and until it expires')
+  const scheduled = (await sqlOf(app).all('SELECT kid FROM jwks WHERE rotation IS NOT NULL AND next_event_at IS NOT NULL') as Array<{ kid: string }>).map(row => row.kid).sort()
+  const gauged = (await metric(/^jwkd_jwk_next_rotation_event_seconds\{/)).map(line => /kid="([^"]*)"/.exec(line)![1]).sort()
+  t.same(gauged, scheduled, `exactly the ${scheduled.length} keys with a schedule, by kid`)
+})

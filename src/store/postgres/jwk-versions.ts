@@ -1,5 +1,5 @@
 import { KidTakenError } from '../errors.js'
-import { VERSION_COLUMNS, toVersionRecord, versionValues, type VersionRecord, type VersionRow } from '../jwk-versions.js'
+import { LIFECYCLE_SUMMARY_SQL, VERSION_COLUMNS, toLifecycleSummary, toVersionRecord, versionValues, type LifecycleSummary, type VersionRecord, type VersionRow } from '../jwk-versions.js'
 import type { JwkVersions } from '../repositories.js'
 import { isPgUniqueViolation, rows, type Queryable } from './database.js'
 
@@ -38,6 +38,16 @@ export class PgJwkVersions implements JwkVersions {
   async sealedPrivates (): Promise<Array<{ jwkId: string, version: number, sealedPrivate: string }>> {
     return (await rows<VersionRow>(this.#db, 'SELECT jwk_id, version, sealed_private FROM jwk_versions WHERE sealed_private IS NOT NULL'))
       .map(row => ({ jwkId: row.jwk_id, version: row.version, sealedPrivate: row.sealed_private! }))
+  }
+
+  async summary (): Promise<LifecycleSummary> {
+    const [states, unversioned, scheduled, soonest] = await Promise.all([
+      rows<{ state: string, n: string }>(this.#db, LIFECYCLE_SUMMARY_SQL.states),
+      rows<{ n: string }>(this.#db, LIFECYCLE_SUMMARY_SQL.unversioned),
+      rows<{ kid: string, next_event_at: string | null, expires_at: string }>(this.#db, LIFECYCLE_SUMMARY_SQL.scheduled),
+      rows<{ soonest: string | null }>(this.#db, LIFECYCLE_SUMMARY_SQL.soonestExpiry)
+    ])
+    return toLifecycleSummary(states, unversioned[0]!.n, scheduled, soonest[0]!.soonest)
   }
 
   async reseal (jwkId: string, version: number, sealedPrivate: string): Promise<void> {
