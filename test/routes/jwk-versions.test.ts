@@ -1,7 +1,9 @@
 import { SignJWT, createLocalJWKSet, importJWK, jwtVerify, type JSONWebKeySet } from 'jose'
 import t from 'tap'
 import { PROJECT, SUCCESS_BODY, buildTestApp, generateUrl, jwkUrl, sqlOf } from '../helpers/app.js'
+import { runCli } from '../../src/cli/run-cli.js'
 import { atRest } from '../helpers/at-rest.js'
+import { dataEnv } from '../helpers/backend.js'
 import { freshPrivateJwk } from '../helpers/keys.js'
 
 const HOUR = 3_600_000
@@ -238,4 +240,28 @@ t.test('metrics: versions by state, and the seconds until each scheduled key\'s 
   const scheduled = (await sqlOf(app).all('SELECT kid FROM jwks WHERE rotation IS NOT NULL AND next_event_at IS NOT NULL') as Array<{ kid: string }>).map(row => row.kid).sort()
   const gauged = (await metric(/^jwkd_jwk_next_rotation_event_seconds\{/)).map(line => /kid="([^"]*)"/.exec(line)![1]).sort()
   t.same(gauged, scheduled, `exactly the ${scheduled.length} keys with a schedule, by kid`)
+})
+
+t.test('deleting a key deletes its versions: no retired material lingers', async t => {
+  const id = (await sqlOf(app).all('SELECT id FROM jwks WHERE name = ?', 'signer') as Array<{ id: string }>)[0]!.id
+  const sealed = (await sqlOf(app).all('SELECT sealed_private FROM jwk_versions WHERE jwk_id = ? AND sealed_private IS NOT NULL', id) as Array<{ sealed_private: string }>).map(row => row.sealed_private)
+  t.equal(sealed.length, 1, 'the retired version\'s sealed private part, before')
+  t.equal((await app.inject({ method: 'DELETE', url: jwkUrl('signer'), headers: auth })).statusCode, 200)
+  t.same(await sqlOf(app).all('SELECT version FROM jwk_versions WHERE jwk_id = ?', id), [], 'its version rows are gone')
+  t.notOk((await atRest(dataDir)).includes(sealed[0]!), 'and the sealed blob is in no file (or dump) any more')
+})
+
+t.test('a master-key rotation re-seals the versions published ahead: one still becomes current afterwards', async t => {
+  await generate('resealed', { rotation: { period: 'P2D', publishAhead: 'P1D' } })
+  now += 24 * HOUR
+  await app.scheduler.tick()
+  const pending = (await versions('resealed')).find(version => version.state === 'PENDING')!
+  t.ok(pending, 'a version waits, its private part sealed under the version')
+  t.equal(await runCli(['master-key', 'rotate'], dataEnv(dataDir), { out: () => {}, err: () => {} }), 0)
+  now += 24 * HOUR
+  await app.scheduler.tick()
+  t.same((await versions('resealed')).map(version => version.state), ['RETIRED', 'ACTIVE'], 'it became current: its blob opened under the new master key')
+  const current = (await app.inject({ method: 'GET', url: jwkUrl('resealed'), headers: auth })).json().resultList[0]
+  t.equal(current.kid, pending.kid)
+  t.type(current.ec.d, 'string', 'and its private part is there')
 })
