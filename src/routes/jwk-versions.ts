@@ -3,7 +3,7 @@ import { DEPLOY_ROLES, READ_ROLES } from '../auth/roles.js'
 import { callerOf, projectOf } from '../plugins/auth.js'
 import { DeploymentResponse, ErrorBody, JwkParams } from '../schemas/common.js'
 import { RotateBody, VersionParams } from '../schemas/rotation.js'
-import type { VersionAction } from '../services/rotation-service.js'
+import type { VersionAction } from '../services/key-versions.js'
 import { clientSignal } from './client-signal.js'
 import { jwkLocation } from './jwks.js'
 
