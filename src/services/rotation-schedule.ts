@@ -19,7 +19,8 @@ function formatDuration (ms: number): string {
   const seconds = Math.floor(ms / SECOND)
   const days = Math.floor(seconds / 86_400)
   const rest = seconds % 86_400
-  const time = rest === 0 ? '' : `T${rest % 3600 === 0 ? `${rest / 3600}H` : rest % 60 === 0 ? `${rest / 60}M` : `${rest}S`}`
+  const parts = [[Math.floor(rest / 3600), 'H'], [Math.floor(rest % 3600 / 60), 'M'], [rest % 60, 'S']] as const
+  const time = rest === 0 ? '' : `T${parts.filter(([amount]) => amount > 0).map(([amount, unit]) => `${amount}${unit}`).join('')}`
   return `P${days > 0 || time === '' ? `${days}D` : ''}${time}`
 }
 
