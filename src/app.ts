@@ -128,7 +128,8 @@ async function assemble (app: FastifyInstance, config: Config, options: BuildOpt
   await app.register(schedulerPlugin, { intervalMs: config.rotationCheckMs })
 
   await app.register(healthRoutes)
-  await app.register(publicJwksRoutes)
+  // Verifiers poll it; a minute by default keeps them close to changes without hammering jwkd.
+  await app.register(publicJwksRoutes, { maxAge: config.jwksMaxAge })
   await app.register(async (apiops) => {
     await apiops.register(authPlugin, { rateLimit: config.rateLimit })
     await apiops.register(auditFailures)

@@ -20,6 +20,8 @@ export interface Config {
   database?: { url: string, poolSize: number, statementTimeoutMs: number }
   /** ms between the rotation scheduler's looks at due keys; 0 = it never runs on its own */
   rotationCheckMs: number
+  /** the longest `max-age` a public JWK Set is served with, in seconds */
+  jwksMaxAge: number
 }
 
 /** The variables docs/API.md, "Running and configuration" defines, with their meaning, for `--help` texts. */
@@ -37,7 +39,8 @@ export const CONFIG_VARIABLES: ReadonlyArray<readonly [string, string, string]> 
   ['JWKD_DATABASE_URL', '-', 'postgres://user:password@host:5432/db?sslmode=require: PostgreSQL instead of SQLite, shared by several instances'],
   ['JWKD_DATABASE_POOL_SIZE', '10', 'PostgreSQL connections per instance'],
   ['JWKD_DATABASE_STATEMENT_TIMEOUT_MS', '10000', 'a PostgreSQL statement running longer is cancelled'],
-  ['JWKD_ROTATION_CHECK_MS', '1000', 'how often the rotation scheduler looks for due keys (0 = never on its own)']
+  ['JWKD_ROTATION_CHECK_MS', '1000', 'how often the rotation scheduler looks for due keys (0 = never on its own)'],
+  ['JWKD_JWKS_MAX_AGE', '60', 'the longest Cache-Control max-age of a public JWK Set, in seconds (shorter before a scheduled change)']
 ]
 
 export class ConfigError extends Error {
@@ -101,6 +104,7 @@ export function loadConfig (env: Env = process.env): Config {
     rateLimit: integer(env, 'JWKD_RATE_LIMIT', 0, 0, 1_000_000),
     importAllowPrivate: boolean(env, 'JWKD_IMPORT_ALLOW_PRIVATE'),
     database: databaseOf(env),
-    rotationCheckMs: integer(env, 'JWKD_ROTATION_CHECK_MS', 1000, 0, 3_600_000)
+    rotationCheckMs: integer(env, 'JWKD_ROTATION_CHECK_MS', 1000, 0, 3_600_000),
+    jwksMaxAge: integer(env, 'JWKD_JWKS_MAX_AGE', 60, 0, 86_400)
   }
 }

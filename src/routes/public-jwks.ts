@@ -1,15 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 
-/** Verifiers poll this; a minute keeps them close to changes without hammering jwkd. */
-export const MAX_AGE_SECONDS = 60
-
 /** Never cached past the set's next scheduled change: a verifier sees a version published ahead in time. */
-export const maxAgeSeconds = (changesAt: number, now: number): number =>
-  Math.max(0, Math.min(MAX_AGE_SECONDS, Math.floor((changesAt - now) / 1000)))
+export const maxAgeSeconds = (changesAt: number, now: number, longest: number): number =>
+  Math.max(0, Math.min(longest, Math.floor((changesAt - now) / 1000)))
 
 /** The public JWK Set per environment and project: no token, no private member, no secret key. */
-const publicJwksRoutes: FastifyPluginAsyncTypebox = async (app) => {
+const publicJwksRoutes: FastifyPluginAsyncTypebox<{ maxAge: number }> = async (app, options) => {
   app.get('/environments/:environment/projects/:projectName/jwks.json', {
     schema: {
       tags: ['Public'],
@@ -20,7 +17,7 @@ const publicJwksRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { body, etag, changesAt } = await app.publicJwks.get(request.params.environment, request.params.projectName)
-    reply.header('etag', etag).header('cache-control', `public, max-age=${maxAgeSeconds(changesAt, app.store.clock().getTime())}, must-revalidate`).header('content-type', 'application/jwk-set+json')
+    reply.header('etag', etag).header('cache-control', `public, max-age=${maxAgeSeconds(changesAt, app.store.clock().getTime(), options.maxAge)}, must-revalidate`).header('content-type', 'application/jwk-set+json')
     const presented = request.headers['if-none-match']
     if (presented !== undefined && presented.split(',').map(tag => tag.trim().replace(/^W\//, '')).some(tag => tag === etag || tag === '*')) {
       return reply.code(304).send()

@@ -69,3 +69,13 @@ t.test('a new environment serves every key at once', async t => {
   t.equal(await runCli(['env', 'create', 'qa'], dataEnv(dataDir), { out: () => {}, err: () => {} }), 0)
   t.same((await publicSet('qa')).kids, (await publicSet()).kids)
 })
+
+t.test('Cache-Control: the configured longest max-age, and shorter when a key expires sooner', async t => {
+  const { app: short, auth: shortAuth } = await buildTestApp(t, { clock: () => new Date(now), env: { JWKD_JWKS_MAX_AGE: '5' } })
+  const cacheControl = async (): Promise<string> => String((await short.inject({ method: 'GET', url: setUrl() })).headers['cache-control'])
+  t.equal(await cacheControl(), 'public, max-age=5, must-revalidate', 'JWKD_JWKS_MAX_AGE=5')
+  const expiring = new Date(now + 3000).toISOString()
+  t.equal((await short.inject({ method: 'POST', url: generateUrl(), headers: shortAuth, payload: { name: 'soon', type: 'EC', ec: { curveType: 'P256', expirationTime: expiring, notBeforeTime: new Date(now - 1000).toISOString() } } })).statusCode, 200)
+  t.equal(await cacheControl(), 'public, max-age=3, must-revalidate', 'not past the key\'s expiry')
+  t.equal(String((await app.inject({ method: 'GET', url: setUrl() })).headers['cache-control']).match(/max-age=(\d+)/)![1], '60', 'the default elsewhere')
+})
