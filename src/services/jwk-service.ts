@@ -35,7 +35,7 @@ import { toDetail, toItem, type JwkDetail, type JwkItem } from './jwk-view.js'
  */
 export interface SealingKey {
   sealJson: (value: unknown, additionalData: string, tx?: Repositories) => Promise<string>
-  openJson: <T>(blob: string, additionalData: string) => Promise<T>
+  openJson: <T>(blob: string, additionalData: string, tx?: Repositories) => Promise<T>
 }
 
 /** Who asked, for the audit log. */

@@ -150,7 +150,7 @@ export class RotationService {
   async #promote (tx: Repositories, record: JwkRecord, versions: VersionRecord[], next: VersionRecord, nextPrivate: Record<string, string> | undefined, ttl: string): Promise<JwkRecord> {
     const now = this.#clock()
     const current = versions.find(version => version.state === 'ACTIVE')!
-    const currentPrivate = record.sealedPrivate === null ? undefined : await this.#sealer.openJson<Record<string, string>>(record.sealedPrivate, jwkAdditionalData(record.id))
+    const currentPrivate = record.sealedPrivate === null ? undefined : await this.#sealer.openJson<Record<string, string>>(record.sealedPrivate, jwkAdditionalData(record.id), tx)
     current.state = 'RETIRED'
     current.retiredAt = now.toISOString()
     current.verifyUntil = iso(now.getTime() + durationMs(ttl))
@@ -168,8 +168,8 @@ export class RotationService {
     }, now)
   }
 
-  async #openVersion (version: VersionRecord): Promise<Record<string, string> | undefined> {
-    return version.sealedPrivate === null ? undefined : await this.#sealer.openJson<Record<string, string>>(version.sealedPrivate, jwkVersionAdditionalData(version.jwkId, version.version))
+  async #openVersion (tx: Repositories, version: VersionRecord): Promise<Record<string, string> | undefined> {
+    return version.sealedPrivate === null ? undefined : await this.#sealer.openJson<Record<string, string>>(version.sealedPrivate, jwkVersionAdditionalData(version.jwkId, version.version), tx)
   }
 
   /** One audited transaction on the key, read again under its lock; `change` returns undefined when there is nothing (left) to do. */
@@ -208,7 +208,7 @@ export class RotationService {
     const done = await this.#change(project, name, actor, 'jwk.rotate', async (tx, record, versions) => {
       const waiting = versions.find(version => version.state === 'PENDING')
       if (waiting !== undefined) {
-        const promoted = await this.#promote(tx, record, versions, waiting, await this.#openVersion(waiting), ttl)
+        const promoted = await this.#promote(tx, record, versions, waiting, await this.#openVersion(tx, waiting), ttl)
         return { record: promoted, kid: waiting.kid }
       }
       // A version published ahead meanwhile was not: the material made above is the next version.
@@ -268,7 +268,7 @@ export class RotationService {
           return { record: await saveLifecycle(tx, record, versions, {}, this.#clock()), kid: next.kid, action: 'jwk.version.publish' }
         }
         case 'activate':
-          return { record: await this.#promote(tx, record, versions, event.version, await this.#openVersion(event.version), record.rotation?.verificationTtl ?? DEFAULT_VERIFICATION_TTL), kid: event.version.kid, action: 'jwk.rotate' }
+          return { record: await this.#promote(tx, record, versions, event.version, await this.#openVersion(tx, event.version), record.rotation?.verificationTtl ?? DEFAULT_VERIFICATION_TTL), kid: event.version.kid, action: 'jwk.rotate' }
         case 'destroy':
           erase(event.version, this.#clock())
           await tx.jwkVersions.save(event.version)

@@ -155,7 +155,8 @@ export class Vault {
     return (await this.#current(tx)).sealJson(value, additionalData)
   }
 
-  async openJson<T> (blob: string, additionalData: string): Promise<T> {
-    return (await this.#current()).openJson<T>(blob, additionalData)
+  /** Inside a commit, pass its transaction: the check is read there, not on a second connection the transaction may wait for. */
+  async openJson<T> (blob: string, additionalData: string, tx?: Repositories): Promise<T> {
+    return (await this.#current(tx)).openJson<T>(blob, additionalData)
   }
 }

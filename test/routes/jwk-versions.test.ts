@@ -265,3 +265,14 @@ t.test('a master-key rotation re-seals the versions published ahead: one still b
   t.equal(current.kid, pending.kid)
   t.type(current.ec.d, 'string', 'and its private part is there')
 })
+
+t.test('a rotation opens material inside its transaction: it needs no second database connection', async t => {
+  // On PostgreSQL with one connection a second one would never come; on SQLite there is one anyway.
+  const { app: narrow, auth: narrowAuth } = await buildTestApp(t, { env: { JWKD_DATABASE_POOL_SIZE: '1', JWKD_ROTATION_CHECK_MS: '0' } })
+  const generated = await narrow.inject({ method: 'POST', url: generateUrl(), headers: narrowAuth, payload: { name: 'narrow', type: 'EC', ec: { curveType: 'P256' } } })
+  t.equal(generated.statusCode, 200)
+  for (let rotation = 1; rotation <= 3; rotation++) {
+    const rotated = await narrow.inject({ method: 'POST', url: `${jwkUrl('narrow')}rotate`, headers: narrowAuth, payload: {} })
+    t.equal(rotated.statusCode, 200, `rotation ${rotation}: ${rotated.body}`)
+  }
+})
