@@ -31,10 +31,12 @@ const jwkVersionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: RotateBody,
       response: { 200: DeploymentResponse, ...errors }
     },
-    config: { roles: DEPLOY_ROLES, audit: 'jwk.rotate' }
+    config: { roles: DEPLOY_ROLES, audit: 'jwk.rotate' },
+    // Every member is optional, so a bare POST (no body at all) is the empty one.
+    preValidation: async (request) => { request.body ??= {} }
   }, async (request, reply) => {
     const project = projectOf(request)
-    const { deploymentResult } = await app.rotation.rotate(project, request.params.name, request.body ?? {}, { tokenName: callerOf(request).name, requestId: request.id }, clientSignal(reply))
+    const { deploymentResult } = await app.rotation.rotate(project, request.params.name, request.body, { tokenName: callerOf(request).name, requestId: request.id }, clientSignal(reply))
     reply.header('location', jwkLocation(project.name, request.params.name))
     return { success: true, deploymentResult }
   })
