@@ -55,6 +55,7 @@ export class PgSnapshots implements SnapshotTarget {
   async write (environments: NamedResource[], changes: SnapshotChange[]): Promise<Map<string, string>> {
     try {
       await inTransaction(this.#store.pool, async client => await apply(client, environments.map(environment => environment.id), changes))
+      this.#store.version.moved()
       return new Map()
     } catch (err) {
       return new Map(environments.map(({ name }) => [name, (err as Error).message]))
@@ -91,6 +92,7 @@ export class PgSnapshots implements SnapshotTarget {
         report.removed += removed
       }
     })
+    this.#store.version.moved()
     return report
   }
 

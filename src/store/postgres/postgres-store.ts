@@ -50,15 +50,15 @@ function repositories (db: pg.Pool | pg.PoolClient, clock: Clock, inTransaction:
   }
 }
 
+/** How long a cache may trust the version without hearing anything: a notification lost to a crash is covered within it. */
+const VERSION_EXPIRY_MS = 5000
+
 /**
  * A number that moves whenever any instance commits: NOTIFY from each
  * commit's transaction, heard on one LISTEN connection. While that
  * connection is down (a notification may be missed) it moves on every read,
  * so nothing is served from a cache until the connection is back.
  */
-/** How long a cache may trust the version without hearing anything: a notification lost to a crash is covered within it. */
-const VERSION_EXPIRY_MS = 5000
-
 class ChangeVersion {
   #value = 0
   #movedAt = Date.now()
@@ -81,12 +81,19 @@ class ChangeVersion {
     return this.#value
   }
 
+  /**
+   * A commit was made or heard of. This instance's own commits call it as
+   * they resolve: their notification arrives on another connection, maybe
+   * after the next request, which must already see what was just written.
+   */
+  moved (): void {
+    this.#value++
+    this.#movedAt = Date.now()
+  }
+
   async listen (): Promise<void> {
     const client = this.#connect()
-    client.on('notification', () => {
-      this.#value++
-      this.#movedAt = Date.now()
-    })
+    client.on('notification', () => this.moved())
     client.on('error', () => this.#lost(client))
     client.on('end', () => this.#lost(client))
     await client.connect()
@@ -129,15 +136,19 @@ class PgCommits implements Commits<Repositories> {
   readonly #pool: pg.Pool
   readonly #clock: Clock
   readonly #state: InstanceState
+  readonly #version: ChangeVersion
 
-  constructor (pool: pg.Pool, clock: Clock, state: InstanceState) {
+  constructor (pool: pg.Pool, clock: Clock, state: InstanceState, version: ChangeVersion) {
     this.#pool = pool
     this.#clock = clock
     this.#state = state
+    this.#version = version
   }
 
   async run<T> (work: (tx: Repositories) => Promise<T>): Promise<T> {
-    return await inTransaction(this.#pool, async client => await work(repositories(client, this.#clock, true, this.#state)))
+    const result = await inTransaction(this.#pool, async client => await work(repositories(client, this.#clock, true, this.#state)))
+    this.#version.moved()
+    return result
   }
 
   /** Nothing to wait for: each write is its own transaction. */
@@ -180,7 +191,7 @@ export class PostgresStore implements Store {
     this.keystores = own.keystores
     this.audit = own.audit
     this.meta = own.meta
-    this.commits = new PgCommits(pool, clock, state)
+    this.commits = new PgCommits(pool, clock, state, version)
   }
 
   static async open (url: string, options: PostgresOptions = {}): Promise<PostgresStore> {
