@@ -169,5 +169,46 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (jwk_id, version)
   );
   CREATE UNIQUE INDEX jwk_versions_project_kid ON jwk_versions (project_id, kid);
+  `,
+  /*
+   * 4: a kid is one key's, whichever table names it. The two unique indexes
+   * each see one table; two instances could give one kid to a new key and to
+   * another key's next version at once. Every kid either table takes is
+   * inserted here too, by trigger, in the same statement: the primary key
+   * refuses the second, and the refusal names the index the caller knows.
+   */ `
+  CREATE TABLE jwk_kids (
+    project_id TEXT NOT NULL,
+    kid        TEXT NOT NULL COLLATE "C",
+    jwk_id     TEXT NOT NULL REFERENCES jwks(id) ON DELETE CASCADE,
+    PRIMARY KEY (project_id, kid)
+  );
+  CREATE INDEX jwk_kids_by_jwk ON jwk_kids (jwk_id);
+  INSERT INTO jwk_kids (project_id, kid, jwk_id)
+    SELECT project_id, kid, id FROM jwks WHERE kid IS NOT NULL
+    UNION SELECT project_id, kid, jwk_id FROM jwk_versions
+    ON CONFLICT DO NOTHING;
+  CREATE FUNCTION jwk_kid_reserve (project TEXT, wanted TEXT, jwk TEXT, refusing TEXT) RETURNS void LANGUAGE plpgsql AS $$
+  BEGIN
+    -- waits for a transaction inserting the same kid, then sees its outcome
+    INSERT INTO jwk_kids (project_id, kid, jwk_id) VALUES (project, wanted, jwk) ON CONFLICT DO NOTHING;
+    IF NOT FOUND AND (SELECT jwk_id FROM jwk_kids WHERE project_id = project AND kid = wanted) <> jwk THEN
+      RAISE unique_violation USING MESSAGE = format('kid %s is another key''s', wanted), CONSTRAINT = refusing;
+    END IF;
+  END $$;
+  CREATE FUNCTION jwks_kid_reserve () RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM jwk_kid_reserve(NEW.project_id, NEW.kid, NEW.id, 'jwks_project_kid');
+    RETURN NULL;
+  END $$;
+  CREATE FUNCTION jwk_versions_kid_reserve () RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM jwk_kid_reserve(NEW.project_id, NEW.kid, NEW.jwk_id, 'jwk_versions_project_kid');
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER jwks_kid AFTER INSERT OR UPDATE OF kid ON jwks
+    FOR EACH ROW WHEN (NEW.kid IS NOT NULL) EXECUTE FUNCTION jwks_kid_reserve();
+  CREATE TRIGGER jwk_versions_kid AFTER INSERT ON jwk_versions
+    FOR EACH ROW EXECUTE FUNCTION jwk_versions_kid_reserve();
   `
 ]
