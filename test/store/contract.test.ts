@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto'
 import t, { type Test } from 'tap'
 import { NameTakenError, KidTakenError } from '../../src/store/errors.js'
 import { AliasTakenError } from '../../src/store/certificates.js'
-import type { KidAssignment, NewJwk } from '../../src/store/jwks.js'
+import type { KidAssignment } from '../../src/store/jwks.js'
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js'
 import { SqliteStore } from '../../src/store/sqlite-store.js'
 import type { Store } from '../../src/store/store.js'
 import { startCluster } from '../helpers/postgres.js'
+import { newJwk } from '../helpers/records.js'
 
 /**
  * One contract, two databases: every behaviour the services rely on, checked
@@ -43,26 +44,6 @@ const BACKENDS: Backend[] = [
     }
   }
 ]
-
-const newJwk = (projectId: string, name: string): NewJwk => ({
-  id: randomUUID(),
-  projectId,
-  name,
-  description: '',
-  sourceType: 'GENERATE',
-  sourceId: null,
-  sourceUrl: null,
-  type: 'OKP',
-  keyUse: 'SIGNATURE',
-  algorithm: 'EdDSA',
-  parameters: { curveType: 'ED25519' },
-  publicJwk: { kty: 'OKP', crv: 'Ed25519', x: 'x' },
-  sealedPrivate: 'v1.sealed',
-  thumbprint: 't',
-  notBefore: '2026-01-01T00:00:00.000Z',
-  expiresAt: '2027-01-01T00:00:00.000Z',
-  createdAt: '2026-01-01T00:00:00.000Z'
-})
 
 const insertJwk = async (store: Store, projectId: string, name: string, kid: KidAssignment = { kind: 'none' }): Promise<string | null> =>
   (await store.commits.run(async tx => await tx.jwks.insert(newJwk(projectId, name), kid))).kid

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { KidTakenError } from '../../src/store/errors.js'
 import type { VersionRecord } from '../../src/store/jwk-versions.js'
-import type { JwkRecord, NewJwk } from '../../src/store/jwks.js'
+import type { JwkRecord } from '../../src/store/jwks.js'
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js'
 import { startCluster } from '../helpers/postgres.js'
+import { newJwk } from '../helpers/records.js'
 
 /**
  * Two instances give out one kid at once: one as a new key's, the other as
@@ -19,25 +19,6 @@ const [rotating, claiming] = await Promise.all([PostgresStore.open(url), Postgre
 t.teardown(async () => { await rotating.close(); await claiming.close() })
 const project = await rotating.commits.run(async tx => await tx.projects.create('P'))
 
-const newJwk = (name: string): NewJwk => ({
-  id: randomUUID(),
-  projectId: project.id,
-  name,
-  description: '',
-  sourceType: 'GENERATE',
-  sourceId: null,
-  sourceUrl: null,
-  type: 'OKP',
-  keyUse: 'SIGNATURE',
-  algorithm: 'EdDSA',
-  parameters: { curveType: 'ED25519' },
-  publicJwk: { kty: 'OKP', crv: 'Ed25519', x: 'x' },
-  sealedPrivate: 'v1.sealed',
-  thumbprint: 't',
-  notBefore: '2026-01-01T00:00:00.000Z',
-  expiresAt: '2027-01-01T00:00:00.000Z',
-  createdAt: '2026-01-01T00:00:00.000Z'
-})
 const versionOf = (key: JwkRecord, version: number, kid: string, state: VersionRecord['state']): VersionRecord => ({
   jwkId: key.id,
   projectId: key.projectId,
@@ -60,7 +41,7 @@ const holders = async (kid: string): Promise<number> =>
     + (SELECT count(*) FROM jwk_versions WHERE project_id = $1 AND kid = $2 AND jwk_id NOT IN (SELECT id FROM jwks WHERE kid = $2)) AS n`, [project.id, kid])).rows[0].n)
 
 t.test('a kid published as another key\'s next version is refused to a new key, and the other way round', async t => {
-  const key = await rotating.commits.run(async tx => await tx.jwks.insert(newJwk('rotates'), { kind: 'exact', kid: 'v1' }))
+  const key = await rotating.commits.run(async tx => await tx.jwks.insert(newJwk(project.id, 'rotates'), { kind: 'exact', kid: 'v1' }))
 
   // The rotation writes its next version and holds its transaction open.
   let wrote!: () => void
@@ -74,7 +55,7 @@ t.test('a kid published as another key\'s next version is refused to a new key, 
     await paused
   })
   await written
-  const claim = claiming.commits.run(async tx => await tx.jwks.insert(newJwk('claims'), { kind: 'exact', kid: 'next' }))
+  const claim = claiming.commits.run(async tx => await tx.jwks.insert(newJwk(project.id, 'claims'), { kind: 'exact', kid: 'next' }))
   // Time for the claim to reach the database while the rotation is open; it must wait there.
   await new Promise(resolve => setTimeout(resolve, 300))
   resume()
@@ -88,7 +69,7 @@ t.test('a kid published as another key\'s next version is refused to a new key, 
   let release!: () => void
   const held = new Promise<void>(resolve => { release = resolve })
   const first = claiming.commits.run(async tx => {
-    await tx.jwks.insert(newJwk('first'), { kind: 'exact', kid: 'later' })
+    await tx.jwks.insert(newJwk(project.id, 'first'), { kind: 'exact', kid: 'later' })
     claimed()
     await held
   })
@@ -102,15 +83,15 @@ t.test('a kid published as another key\'s next version is refused to a new key, 
 })
 
 t.test('a kid stays the key\'s through its versions and is free again once the key is deleted', async t => {
-  const key = await rotating.commits.run(async tx => await tx.jwks.insert(newJwk('own'), { kind: 'exact', kid: 'own-1' }))
+  const key = await rotating.commits.run(async tx => await tx.jwks.insert(newJwk(project.id, 'own'), { kind: 'exact', kid: 'own-1' }))
   await rotating.commits.run(async tx => {
     await tx.jwkVersions.save(versionOf(key, 1, 'own-1', 'ACTIVE'))
     await tx.jwkVersions.save(versionOf(key, 2, 'own-2', 'PENDING'))
   })
   await rotating.commits.run(async tx => await tx.jwks.saveLifecycle({ ...key, kid: 'own-2', publicJwk: { ...key.publicJwk, kid: 'own-2' } }))
   t.equal((await claiming.jwks.findByName(project.id, 'own'))?.kid, 'own-2', 'the key becomes its own next version')
-  await t.rejects(claiming.commits.run(async tx => await tx.jwks.insert(newJwk('reuses'), { kind: 'exact', kid: 'own-1' })), KidTakenError, 'its retired kid stays its own')
+  await t.rejects(claiming.commits.run(async tx => await tx.jwks.insert(newJwk(project.id, 'reuses'), { kind: 'exact', kid: 'own-1' })), KidTakenError, 'its retired kid stays its own')
   await rotating.commits.run(async tx => await tx.jwks.delete(key.id))
-  const reused = await claiming.commits.run(async tx => await tx.jwks.insert(newJwk('reuses'), { kind: 'exact', kid: 'own-1' }))
+  const reused = await claiming.commits.run(async tx => await tx.jwks.insert(newJwk(project.id, 'reuses'), { kind: 'exact', kid: 'own-1' }))
   t.equal(reused.kid, 'own-1', 'a deleted key\'s kids are free again')
 })
