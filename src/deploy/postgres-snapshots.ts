@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import type { NamedResource } from '../store/named-resources.js'
 import type { PostgresStore } from '../store/postgres/postgres-store.js'
-import { inTransaction, rows } from '../store/postgres/database.js'
+import { rows } from '../store/postgres/database.js'
 import { listAllJwks } from '../store/postgres/jwks.js'
 import type { SnapshotChange } from './environment-snapshots.js'
 import { changesToMatch } from './reconcile.js'
@@ -54,8 +54,7 @@ export class PgSnapshots implements SnapshotTarget {
 
   async write (environments: NamedResource[], changes: SnapshotChange[]): Promise<Map<string, string>> {
     try {
-      await inTransaction(this.#store.pool, async client => await apply(client, environments.map(environment => environment.id), changes))
-      this.#store.version.moved()
+      await this.#store.transaction(async client => await apply(client, environments.map(environment => environment.id), changes))
       return new Map()
     } catch (err) {
       return new Map(environments.map(({ name }) => [name, (err as Error).message]))
@@ -78,7 +77,7 @@ export class PgSnapshots implements SnapshotTarget {
    */
   async reconcile (): Promise<ReconcileReport> {
     const report: ReconcileReport = { written: 0, removed: 0, failed: [] }
-    await inTransaction(this.#store.pool, async client => {
+    await this.#store.transaction(async client => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [RECONCILE_LOCK])
       // Read under the lock, in this transaction: what another instance reconciled is seen, not redone.
       const environments = await rows<{ id: string }>(client, 'SELECT id FROM environments')
@@ -92,7 +91,6 @@ export class PgSnapshots implements SnapshotTarget {
         report.removed += removed
       }
     })
-    this.#store.version.moved()
     return report
   }
 

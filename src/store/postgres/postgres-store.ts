@@ -81,11 +81,7 @@ class ChangeVersion {
     return this.#value
   }
 
-  /**
-   * A commit was made or heard of. This instance's own commits call it as
-   * they resolve: their notification arrives on another connection, maybe
-   * after the next request, which must already see what was just written.
-   */
+  /** A commit was made here or heard of from any instance. */
   moved (): void {
     this.#value++
     this.#movedAt = Date.now()
@@ -131,24 +127,23 @@ class ChangeVersion {
   }
 }
 
+/** `work` in one transaction on one pooled client. */
+type Transaction = <T>(work: (client: pg.PoolClient) => Promise<T>) => Promise<T>
+
 /** One transaction per write: PostgreSQL batches the fsyncs of concurrent commits itself (group commit). */
 class PgCommits implements Commits<Repositories> {
-  readonly #pool: pg.Pool
+  readonly #transaction: Transaction
   readonly #clock: Clock
   readonly #state: InstanceState
-  readonly #version: ChangeVersion
 
-  constructor (pool: pg.Pool, clock: Clock, state: InstanceState, version: ChangeVersion) {
-    this.#pool = pool
+  constructor (transaction: Transaction, clock: Clock, state: InstanceState) {
+    this.#transaction = transaction
     this.#clock = clock
     this.#state = state
-    this.#version = version
   }
 
   async run<T> (work: (tx: Repositories) => Promise<T>): Promise<T> {
-    const result = await inTransaction(this.#pool, async client => await work(repositories(client, this.#clock, true, this.#state)))
-    this.#version.moved()
-    return result
+    return await this.#transaction(async client => await work(repositories(client, this.#clock, true, this.#state)))
   }
 
   /** Nothing to wait for: each write is its own transaction. */
@@ -191,7 +186,7 @@ export class PostgresStore implements Store {
     this.keystores = own.keystores
     this.audit = own.audit
     this.meta = own.meta
-    this.commits = new PgCommits(pool, clock, state, version)
+    this.commits = new PgCommits(async work => await this.transaction(work), clock, state)
   }
 
   static async open (url: string, options: PostgresOptions = {}): Promise<PostgresStore> {
@@ -212,6 +207,17 @@ export class PostgresStore implements Store {
       await pool.end()
       throw err
     }
+  }
+
+  /**
+   * Every write's transaction: each instance hears of its commit by NOTIFY,
+   * and this one moves its version as it resolves, since its own
+   * notification may come back only after the next request.
+   */
+  async transaction<T> (work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const result = await inTransaction(this.pool, work)
+    this.version.moved()
+    return result
   }
 
   async writable (): Promise<boolean> {
