@@ -189,10 +189,12 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     UNION SELECT project_id, kid, jwk_id FROM jwk_versions
     ON CONFLICT DO NOTHING;
   CREATE FUNCTION jwk_kid_reserve (project TEXT, wanted TEXT, jwk TEXT, refusing TEXT) RETURNS void LANGUAGE plpgsql AS $$
+  DECLARE holder TEXT;
   BEGIN
-    -- waits for a transaction inserting the same kid, then sees its outcome
-    INSERT INTO jwk_kids (project_id, kid, jwk_id) VALUES (project, wanted, jwk) ON CONFLICT DO NOTHING;
-    IF NOT FOUND AND (SELECT jwk_id FROM jwk_kids WHERE project_id = project AND kid = wanted) <> jwk THEN
+    -- inserts, or locks and reads the row it conflicts with (after waiting for its transaction), in one atomic step
+    INSERT INTO jwk_kids (project_id, kid, jwk_id) VALUES (project, wanted, jwk)
+      ON CONFLICT (project_id, kid) DO UPDATE SET jwk_id = jwk_kids.jwk_id RETURNING jwk_id INTO holder;
+    IF holder <> jwk THEN
       RAISE unique_violation USING MESSAGE = format('kid %s is another key''s', wanted), CONSTRAINT = refusing;
     END IF;
   END $$;
