@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync } from 'node:fs'
+import { readFileSync, renameSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Config } from '../config.js'
 import { ConfigError } from '../config.js'
@@ -53,8 +53,14 @@ const opensCheck = (sealer: Sealer, check: string): boolean => {
 
 function readPendingKey (path: string): Buffer | undefined {
   const pending = pendingKeyPath(path)
-  if (!existsSync(pending)) return undefined
-  const key = readKeyFile(pending)
+  let key: Buffer
+  try {
+    key = readKeyFile(pending)
+  } catch (err) {
+    // Read, not first looked for: a rotation elsewhere may rename it into place at any moment.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
   if (key.length !== 32) throw new ConfigError(`${pending} must hold base64 of exactly 32 bytes`)
   return key
 }
