@@ -123,7 +123,7 @@ async function assemble (app: FastifyInstance, config: Config, options: BuildOpt
   await app.register(bootstrapPlugin, { dataDir: config.dataDir })
   await app.register(metricsPlugin)
   await app.register(keygenPlugin, { size: config.poolSize, maxQueue: config.poolMaxQueue, workers: assets.workers })
-  await app.register(deployerPlugin, { dataDir: config.dataDir, sqlite: assets.sqlite, workers: assets.workers })
+  await app.register(deployerPlugin, { dataDir: config.dataDir, sqlite: assets.sqlite, workers: assets.workers, retryMs: config.deployRetryMs })
   await app.register(servicesPlugin, { config })
   await app.register(schedulerPlugin, { intervalMs: config.rotationCheckMs })
 

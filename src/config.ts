@@ -20,6 +20,7 @@ export interface Config {
   database?: { url: string, poolSize: number, statementTimeoutMs: number }
   /** ms between the rotation scheduler's looks at due keys; 0 = it never runs on its own */
   rotationCheckMs: number
+  deployRetryMs: number
   /** the longest `max-age` a public JWK Set is served with, in seconds */
   jwksMaxAge: number
 }
@@ -40,6 +41,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<readonly [string, string, string]> 
   ['JWKD_DATABASE_POOL_SIZE', '10', 'PostgreSQL connections per instance'],
   ['JWKD_DATABASE_STATEMENT_TIMEOUT_MS', '10000', 'a PostgreSQL statement running longer is cancelled'],
   ['JWKD_ROTATION_CHECK_MS', '1000', 'how often the rotation scheduler looks for due keys (0 = never on its own)'],
+  ['JWKD_DEPLOY_RETRY_MS', '1000', 'after a deploy failed in some environment, reconcile again this much later, doubling to 30 s while it fails (0 = only at the next start)'],
   ['JWKD_JWKS_MAX_AGE', '60', 'the longest Cache-Control max-age of a public JWK Set, in seconds (shorter before a scheduled change)']
 ]
 
@@ -105,6 +107,7 @@ export function loadConfig (env: Env = process.env): Config {
     importAllowPrivate: boolean(env, 'JWKD_IMPORT_ALLOW_PRIVATE'),
     database: databaseOf(env),
     rotationCheckMs: integer(env, 'JWKD_ROTATION_CHECK_MS', 1000, 0, 3_600_000),
+    deployRetryMs: integer(env, 'JWKD_DEPLOY_RETRY_MS', 1000, 0, 3_600_000),
     jwksMaxAge: integer(env, 'JWKD_JWKS_MAX_AGE', 60, 0, 86_400)
   }
 }

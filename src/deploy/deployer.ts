@@ -3,6 +3,7 @@ import type { JwkRecord } from '../store/jwks.js'
 import type { NamedResource } from '../store/named-resources.js'
 import type { Store } from '../store/store.js'
 import { putChange, type SnapshotChange } from './environment-snapshots.js'
+import { RepairSchedule, type RepairOptions } from './repair-schedule.js'
 import type { ReconcileReport, SnapshotTarget } from './snapshot-target.js'
 import { toSnapshot, type Snapshot } from './snapshot.js'
 
@@ -26,12 +27,14 @@ export class Deployer {
   readonly #store: Store
   readonly #target: SnapshotTarget
   readonly #batch = new PendingBatch<SnapshotChange, EnvironmentOutcome[]>()
+  readonly #repair: RepairSchedule
   #scheduled = false
   #inFlight: Promise<void> | undefined
 
-  constructor (store: Store, target: SnapshotTarget) {
+  constructor (store: Store, target: SnapshotTarget, repair: RepairOptions = {}) {
     this.#store = store
     this.#target = target
+    this.#repair = new RepairSchedule(repair, () => this.#flush())
   }
 
   /** Resolves once the snapshot is durable in every environment whose outcome has no failure. */
@@ -67,16 +70,39 @@ export class Deployer {
   }
 
   #flush (): void {
-    if (this.#inFlight !== undefined || this.#batch.size === 0) return
+    if (this.#inFlight !== undefined) return
+    // A repair takes the deploys' turn, so it never reads what one of this instance's batches is writing.
+    if (this.#repair.due()) {
+      this.#inFlight = this.#runRepair()
+      return
+    }
+    if (this.#batch.size === 0) return
     const batch = this.#batch.take()
     // A failure an environment can report is an outcome, not an error; this
     // is the rest (the main database unreadable): every request of the batch fails.
     this.#inFlight = this.#send(batch.items).then(outcomes => {
+      if (outcomes.some(outcome => outcome.failure !== undefined)) this.#repair.needed()
       batch.settle(batch.items.map(() => ({ ok: true, value: outcomes })))
-    }, (err: unknown) => batch.fail(err)).finally(() => {
-      this.#inFlight = undefined
-      this.#flush()
-    })
+    }, (err: unknown) => {
+      this.#repair.needed()
+      batch.fail(err)
+    }).finally(() => this.#next())
+  }
+
+  #next (): void {
+    this.#inFlight = undefined
+    this.#flush()
+  }
+
+  async #runRepair (): Promise<void> {
+    try {
+      const report = await this.#target.reconcile(this.#store)
+      this.#repair.done(report)
+    } catch (err) {
+      this.#repair.failed(err)
+    } finally {
+      this.#next()
+    }
   }
 
   async #send (changes: SnapshotChange[]): Promise<EnvironmentOutcome[]> {
@@ -95,6 +121,7 @@ export class Deployer {
 
   /** Finishes the batches in hand, then lets go of the writer thread and every environment database. */
   async close (): Promise<void> {
+    this.#repair.stop()
     while (this.#inFlight !== undefined || this.#batch.size > 0) {
       this.#flush()
       await this.#inFlight

@@ -73,7 +73,10 @@ export class PgSnapshots implements SnapshotTarget {
   /**
    * Reads the keys itself, in its transaction and share-locked: a key
    * another instance deletes meanwhile waits for this commit, so its
-   * undeploy comes after, and a deleted key is never put back.
+   * undeploy comes after, and a deleted key is never put back. The
+   * snapshots are read before the keys: a snapshot deployed between the
+   * two reads belongs to a key committed before it, which the keys' read
+   * then sees, so another instance's fresh deploy is never taken for an orphan.
    */
   async reconcile (): Promise<ReconcileReport> {
     const report: ReconcileReport = { written: 0, removed: 0, failed: [] }
@@ -81,11 +84,13 @@ export class PgSnapshots implements SnapshotTarget {
       await client.query('SELECT pg_advisory_xact_lock($1)', [RECONCILE_LOCK])
       // Read under the lock, in this transaction: what another instance reconciled is seen, not redone.
       const environments = await rows<{ id: string }>(client, 'SELECT id FROM environments')
+      const deployed = new Map<string, Map<string, number>>(environments.map(({ id }) => [id, new Map()]))
+      for (const row of await rows<{ environment_id: string, id: string, revision: number }>(client, 'SELECT environment_id, id, revision FROM snapshots')) {
+        deployed.get(row.environment_id)?.set(row.id, row.revision)
+      }
       const records = await listAllJwks(client, true)
       for (const { id } of environments) {
-        const deployed = new Map((await rows<{ id: string, revision: number }>(client, 'SELECT id, revision FROM snapshots WHERE environment_id = $1', [id]))
-          .map(row => [row.id, row.revision]))
-        const { changes, written, removed } = changesToMatch(deployed, records)
+        const { changes, written, removed } = changesToMatch(deployed.get(id)!, records)
         await apply(client, [id], changes)
         report.written += written
         report.removed += removed

@@ -11,8 +11,15 @@ declare module 'fastify' {
   }
 }
 
-async function deployerPlugin (app: FastifyInstance, options: { dataDir: string, sqlite?: SqliteBinding, workers?: WorkerFiles }): Promise<void> {
-  const deployer = new Deployer(app.store, snapshotTargetFor(app.store, options))
+async function deployerPlugin (app: FastifyInstance, options: { dataDir: string, sqlite?: SqliteBinding, workers?: WorkerFiles, retryMs: number }): Promise<void> {
+  const deployer = new Deployer(app.store, snapshotTargetFor(app.store, options), {
+    firstDelayMs: options.retryMs,
+    onRepaired: report => {
+      if (report.written > 0 || report.removed > 0) app.log.info(report, 'environments repaired after a failed deploy')
+      for (const { environment, reason } of report.failed) app.log.warn({ environment, reason }, 'environment still cannot be written; retrying')
+    },
+    onFailed: err => app.log.warn({ err }, 'repair after a failed deploy could not run; retrying')
+  })
   app.decorate('deployer', deployer)
   app.addHook('onClose', async () => deployer.close())
   // A crash between a commit and its deploy leaves a key without snapshots: finish the job before serving.

@@ -93,6 +93,40 @@ t.test('a failing environment: still 200, the key is kept, the failure is named,
   t.ok(deployedIn(dataDir, 'broken').has(id), 'start-up reconcile deployed it')
 })
 
+/** What makes every deploy to `environment` fail while the server runs, and what lifts it. */
+function obstacle (dataDir: string, environment: string): { clear: () => void } {
+  if (onPostgres) {
+    psqlIn(dataDir, `CREATE FUNCTION refuse_snapshots () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'snapshots refused'; END $$;
+      CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON snapshots FOR EACH ROW EXECUTE FUNCTION refuse_snapshots ()`)
+    return { clear: () => psqlIn(dataDir, 'DROP TRIGGER refuse ON snapshots') }
+  }
+  rmSync(environmentDir(dataDir, environment), { recursive: true })
+  writeFileSync(environmentDir(dataDir, environment), 'in the way')
+  return { clear: () => rmSync(environmentDir(dataDir, environment)) }
+}
+
+t.test('a failed deploy is repaired without a restart once the environment can be written, retrying until then', async t => {
+  const dataDir = t.testdir()
+  const lines: string[] = []
+  const stillFailing = (): number => lines.filter(line => /still cannot be written|could not run/.test(line)).length
+  const { app, auth } = await buildTestApp(t, { dataDir, environments: ['broken'], env: { JWKD_DEPLOY_RETRY_MS: '20' }, logger: { level: 'warn', stream: { write: line => { lines.push(line) } } } })
+  const blocked = obstacle(dataDir, 'broken')
+  const response = await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name: 'late', type: 'OKP', okp: { curveType: 'ED25519' } } })
+  t.equal(response.statusCode, 200)
+  t.equal(response.json().deploymentResult.success, false, 'the deploy failed')
+  const id = (await app.store.jwks.findByName((await app.store.projects.findByName(PROJECT))!.id, 'late'))!.id
+  const kid = (await app.inject({ method: 'GET', url: `${jwkUrl('late')}?publicOnly=true`, headers: auth })).json().resultList[0].kid as string
+  const published = async (): Promise<boolean> => {
+    const set = await app.inject({ method: 'GET', url: `/environments/broken/projects/${PROJECT}/jwks.json` })
+    return set.statusCode === 200 && (set.json().keys as Array<{ kid: string }>).some(key => key.kid === kid)
+  }
+  while (stillFailing() < 2) await new Promise(resolve => setTimeout(resolve, 10))
+  t.notOk(await published(), 'not published while two repairs in a row met the obstacle')
+  blocked.clear()
+  while (!await published()) await new Promise(resolve => setTimeout(resolve, 20))
+  t.ok(deployedIn(dataDir, 'broken').has(id) && deployedIn(dataDir, 'production').has(id), 'deployed to every environment, and published, by the running server')
+})
+
 t.test('start-up reconcile restores missing and outdated snapshots, removes orphans and whatever is not the current database', FILES_ONLY, async t => {
   const dataDir = t.testdir()
   const [a, b] = await twoDeployedKeys(t, dataDir)

@@ -9,11 +9,11 @@ import { adminTokenPath } from '../../src/services/bootstrap.js'
 import { startCluster } from '../helpers/postgres.js'
 
 /**
- * An instance starting (and reconciling) while another deletes a key: the
- * reconcile read the key before the delete, and must not put it back into
- * an environment after the delete's undeploy. An open transaction holding
- * the snapshot row the reconcile writes pauses it at that point, so the
- * interleaving is forced, not hoped for.
+ * An instance reconciling while another deletes or generates a key: a
+ * deleted key must not be put back after its undeploy, and a key deployed
+ * meanwhile must not be taken for an orphan and removed. Open transactions
+ * holding the rows the reconcile needs pause it at the point in question,
+ * so each interleaving is forced, not hoped for.
  */
 const cluster = await startCluster(t)
 const url = await cluster.createDatabase()
@@ -62,4 +62,28 @@ t.test('a key deleted while another instance reconciles is in no environment aft
   t.teardown(() => b.close())
   t.equal((await deleting).statusCode, 200)
   t.same((await admin.query('SELECT environment_id FROM snapshots WHERE id = $1', [key.id])).rows, [], 'no environment holds the deleted key')
+})
+
+t.test('a key generated and deployed while another instance reconciles stays deployed', async t => {
+  const a = await buildApp(config('a'), { logger: false })
+  t.teardown(() => a.close())
+  await a.ready()
+  const headers = { authorization: `Bearer ${readFileSync(adminTokenPath(join(dirs, 'a')), 'utf8').trim()}` }
+  const generate = async (name: string): Promise<number> =>
+    (await a.inject({ method: 'POST', url: '/apiops/projects/P/jwks/generate', headers, payload: { name, type: 'OCT', oct: { keySize: 128 } } })).statusCode
+  t.equal(await generate('existing'), 200)
+
+  const admin = await connect()
+  // A row lock on a key pauses the reconcile's share-locked read of the keys, whose snapshot of the table is already taken.
+  const holder = await connect()
+  await holder.query('BEGIN')
+  await holder.query('SELECT 1 FROM jwks WHERE name = $1 FOR UPDATE', ['existing'])
+  const reconciling = buildApp(config('b'), { logger: false }).then(async b => { await b.ready(); return b })
+  await until(async () => ((await admin.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR SHARE OF jwks%'")).rowCount ?? 0) > 0)
+  t.equal(await generate('fresh'), 200, 'generated and deployed while the reconcile waits')
+  const fresh = (await a.store.jwks.findByName((await a.store.projects.findByName('P'))!.id, 'fresh'))!
+  await holder.query('ROLLBACK')
+  const b = await reconciling
+  t.teardown(() => b.close())
+  t.equal((await admin.query('SELECT 1 FROM snapshots WHERE id = $1', [fresh.id])).rowCount, 1, 'still deployed')
 })

@@ -34,7 +34,8 @@ export async function inTransaction<T> (pool: pg.Pool, work: (client: pg.PoolCli
     try {
       await client.query('BEGIN')
       const result = await work(client)
-      await client.query('COMMIT')
+      // A statement that failed and was caught aborts the transaction; COMMIT then rolls it back without an error.
+      if ((await client.query('COMMIT')).command !== 'COMMIT') throw new Error('transaction rolled back: a statement in it failed and was caught')
       await client.query('SELECT pg_notify($1, \'\')', [CHANGES_CHANNEL]).catch(() => {})
       return result
     } catch (err) {
