@@ -20,6 +20,7 @@ export interface Config {
   database?: { url: string, poolSize: number, statementTimeoutMs: number }
   /** ms between the rotation scheduler's looks at due keys; 0 = it never runs on its own */
   rotationCheckMs: number
+  /** ms after a failed deploy before the environments are reconciled again (doubling while it fails); 0 = only at the next start */
   deployRetryMs: number
   /** the longest `max-age` a public JWK Set is served with, in seconds */
   jwksMaxAge: number

@@ -1,9 +1,11 @@
 import type { ReconcileReport } from './snapshot-target.js'
 
+/** The longest wait between repairs that keep failing: a broken environment costs one reconcile per 30 s. */
+const MAX_DELAY_MS = 30_000
+
 export interface RepairOptions {
-  /** ms before the first repair after a failed deploy; doubled after each that fails, up to `maxDelayMs`. 0: never (the next start repairs) */
+  /** ms before the first repair after a failed deploy; doubled after each that fails, up to 30 s. 0: never (the next start repairs) */
   firstDelayMs?: number
-  maxDelayMs?: number
   /** each repair's outcome, for the log */
   onRepaired?: (report: ReconcileReport) => void
   onFailed?: (err: unknown) => void
@@ -28,7 +30,7 @@ export class RepairSchedule {
 
   constructor (options: RepairOptions, wake: () => void) {
     this.#firstDelayMs = options.firstDelayMs ?? 1000
-    this.#maxDelayMs = Math.max(this.#firstDelayMs, options.maxDelayMs ?? 30_000)
+    this.#maxDelayMs = Math.max(this.#firstDelayMs, MAX_DELAY_MS)
     this.#delayMs = this.#firstDelayMs
     this.#options = options
     this.#wake = wake

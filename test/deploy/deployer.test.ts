@@ -63,15 +63,30 @@ async function twoDeployedKeys (t: Test, dataDir: string): Promise<JwkRecord[]> 
   return keys
 }
 
+/**
+ * What makes deploys to `environment` fail under the running server, and what
+ * lifts it: a file where its directory must go (its database cannot be
+ * opened); on PostgreSQL, where one database holds every environment, a
+ * trigger refusing every snapshot.
+ */
+function obstacle (dataDir: string, environment: string): { clear: () => void } {
+  if (onPostgres) {
+    psqlIn(dataDir, `CREATE FUNCTION refuse_snapshots () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'snapshots refused'; END $$;
+      CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON snapshots FOR EACH ROW EXECUTE FUNCTION refuse_snapshots ()`)
+    return { clear: () => psqlIn(dataDir, 'DROP TRIGGER refuse ON snapshots') }
+  }
+  rmSync(environmentDir(dataDir, environment), { recursive: true })
+  writeFileSync(environmentDir(dataDir, environment), 'in the way')
+  return { clear: () => rmSync(environmentDir(dataDir, environment)) }
+}
+
 const FILES_ONLY = { skip: onPostgres && 'snapshot files: PostgreSQL keeps every environment in its one database (tested below)' }
 const POSTGRES_ONLY = { skip: !onPostgres && 'snapshot rows in PostgreSQL: the suite\'s PostgreSQL run' }
 
 t.test('a failing environment: still 200, the key is kept, the failure is named, and a restart repairs it', FILES_ONLY, async t => {
   const dataDir = t.testdir()
   const { app, auth } = await buildTestApp(t, { dataDir, environments: ['broken'] })
-  // Under the running server, a file where the environment's directory must go: its database cannot be opened.
-  rmSync(environmentDir(dataDir, 'broken'), { recursive: true })
-  writeFileSync(environmentDir(dataDir, 'broken'), 'in the way')
+  const blocked = obstacle(dataDir, 'broken')
   const response = await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name: 'survivor', type: 'OKP', okp: { curveType: 'ED25519' } } })
   t.equal(response.statusCode, 200)
   const { deploymentResult } = response.json()
@@ -88,22 +103,10 @@ t.test('a failing environment: still 200, the key is kept, the failure is named,
   const id = (await app.store.jwks.findByName((await app.store.projects.findByName(PROJECT))!.id, 'survivor'))!.id
 
   await app.close()
-  rmSync(environmentDir(dataDir, 'broken'))
+  blocked.clear()
   await buildTestApp(t, { dataDir })
   t.ok(deployedIn(dataDir, 'broken').has(id), 'start-up reconcile deployed it')
 })
-
-/** What makes every deploy to `environment` fail while the server runs, and what lifts it. */
-function obstacle (dataDir: string, environment: string): { clear: () => void } {
-  if (onPostgres) {
-    psqlIn(dataDir, `CREATE FUNCTION refuse_snapshots () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'snapshots refused'; END $$;
-      CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON snapshots FOR EACH ROW EXECUTE FUNCTION refuse_snapshots ()`)
-    return { clear: () => psqlIn(dataDir, 'DROP TRIGGER refuse ON snapshots') }
-  }
-  rmSync(environmentDir(dataDir, environment), { recursive: true })
-  writeFileSync(environmentDir(dataDir, environment), 'in the way')
-  return { clear: () => rmSync(environmentDir(dataDir, environment)) }
-}
 
 t.test('a failed deploy is repaired without a restart once the environment can be written, retrying until then', async t => {
   const dataDir = t.testdir()
@@ -157,8 +160,7 @@ t.test('start-up reconcile restores missing and outdated snapshots, removes orph
 t.test('snapshots PostgreSQL refuses: still 200, the key is kept, every environment named, and a restart repairs it', POSTGRES_ONLY, async t => {
   const dataDir = t.testdir()
   const { app, auth } = await buildTestApp(t, { dataDir, environments: ['staging'] })
-  psqlIn(dataDir, `CREATE FUNCTION refuse_snapshots () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'snapshots refused'; END $$;
-    CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON snapshots FOR EACH ROW EXECUTE FUNCTION refuse_snapshots ()`)
+  const blocked = obstacle(dataDir, 'staging')
   const response = await app.inject({ method: 'POST', url: generateUrl(), headers: auth, payload: { name: 'survivor', type: 'OKP', okp: { curveType: 'ED25519' } } })
   t.equal(response.statusCode, 200)
   const { deploymentResult } = response.json()
@@ -171,7 +173,7 @@ t.test('snapshots PostgreSQL refuses: still 200, the key is kept, every environm
   t.notOk(deployedIn(dataDir, 'production').has(id), 'not published while refused')
 
   await app.close()
-  psqlIn(dataDir, 'DROP TRIGGER refuse ON snapshots')
+  blocked.clear()
   await buildTestApp(t, { dataDir })
   t.ok(deployedIn(dataDir, 'production').has(id) && deployedIn(dataDir, 'staging').has(id), 'start-up reconcile deployed it')
 })
